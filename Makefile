@@ -1,0 +1,47 @@
+# Pith: top-level build. `make run` boots the hello example; `make check` runs every test.
+# Each folder contributes a fragment (*/build.mk); this file holds only what they share.
+
+B        := build
+TOOLDIR  := $(B)/lib/pith
+PITH     := $(B)/bin/pith
+PITHCC   := $(B)/bin/pith-cc
+HOSTCC   ?= gcc
+HOSTCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
+              -D_GNU_SOURCE -Iinclude -Ivmm -Icli
+
+# Debian packages the build and the tests need. `make deps` installs the missing ones.
+DEB_PACKAGES := gcc make libseccomp-dev musl-tools dpkg-dev ca-certificates debian-archive-keyring
+
+.PHONY: all deps run check clean distclean
+all: $(PITH) $(PITHCC) toolchain
+
+deps: $(B)/.deps
+$(B)/.deps:
+	@mkdir -p $(B)
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "pith: need root to install:$$missing (or install them yourself)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+	@touch $@
+
+include musl/build.mk
+include kernel/build.mk
+include vmm/build.mk
+include cli/build.mk
+include tests/build.mk
+include examples/build.mk
+
+toolchain: $(TOOLCHAIN)
+
+run: all
+	$(PITH) build -o $(B)/hello.pith examples/hello/hello.c
+	$(PITH) run $(B)/hello.pith -- one two
+
+clean:
+	rm -rf $(B)/obj $(B)/bin $(B)/tests $(B)/*.pith $(B)/kernel
+distclean:
+	rm -rf $(B)

@@ -1,0 +1,76 @@
+/* ELF image loader: validates a Pith image (or a static Linux ELF) and exposes its segments, notes and symbols. */
+#ifndef VMM_ELF_H
+#define VMM_ELF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pith/abi.h>
+
+#define ELF_IMAGE_MAX_SEGMENTS 16
+#define ELF_IMAGE_MAX_COMPONENTS 32
+
+/* Segment permission bits, as in ELF p_flags. */
+#define ELF_SEG_X 1u
+#define ELF_SEG_W 2u
+#define ELF_SEG_R 4u
+
+struct elf_segment {
+	uint64_t vaddr;   /* as in the file */
+	uint64_t memsz;
+	uint64_t filesz;
+	uint64_t offset;  /* file offset of the first byte */
+	uint32_t flags;   /* ELF_SEG_* */
+};
+
+struct elf_image {
+	const uint8_t *data;   /* the whole file (mmap'ed by elf_image__open, or caller's buffer) */
+	size_t size;
+	bool mapped;           /* data was mmap'ed by elf_image__open */
+
+	uint64_t entry;        /* e_entry */
+	uint64_t phdr_vaddr;   /* guest address where the program headers are mapped, 0 if not loaded */
+	uint16_t phnum;
+	const void *phdrs;     /* the program headers inside data */
+	struct elf_segment seg[ELF_IMAGE_MAX_SEGMENTS]; /* PT_LOAD segments, sorted by vaddr */
+	unsigned nseg;
+	uint64_t image_end;    /* page-aligned end of the highest segment */
+
+	bool has_abi_note;     /* a PITH_NOTE_ABI note was found */
+	struct pith_note_abi abi;
+	const char *components[ELF_IMAGE_MAX_COMPONENTS]; /* PITH_NOTE_COMPONENT names (point into data) */
+	unsigned ncomponents;
+
+	const void *symtab;    /* Elf64_Sym array inside data, NULL if stripped */
+	size_t nsyms;
+	const char *strtab;
+	size_t strtab_size;
+};
+
+/*
+ * Parse and validate an image held in memory. Checks: ELF64, little-endian, x86_64, ET_EXEC,
+ * every header and segment inside the file (overflow-safe), no PT_INTERP/PT_DYNAMIC (static
+ * only), segments inside [PITH_IMAGE_BASE, limit), no overlap between segments, no page shared by
+ * segments of different permissions, no segment both writable and executable, filesz <= memsz,
+ * notes well-formed. Returns 0, or -1 with a one-line reason in err (no trailing newline).
+ */
+int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint64_t limit,
+                     char *err, size_t errlen);
+
+/* Open and map a file, then elf_image__parse it. Same return convention; errors name the file. */
+int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, char *err,
+                    size_t errlen);
+
+void elf_image__close(struct elf_image *img);
+
+/*
+ * Name of the function or object symbol containing addr, or NULL; *offset receives addr minus
+ * the symbol's value. Works on a stripped image (returns NULL).
+ */
+const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset);
+
+/* Address of a symbol by name, or 0. */
+uint64_t elf_image__lookup(const struct elf_image *img, const char *name);
+
+#endif

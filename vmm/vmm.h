@@ -1,0 +1,29 @@
+/* The monitor's entry point: run one Pith image in one KVM virtual machine. */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vmm_config {
+	const char *image_path;     /* the .pith image, or a static Linux ELF (compat path) */
+	const char *compat_kernel;  /* path of Pith's compat kernel image (for a static Linux ELF) */
+	uint64_t mem_size;          /* guest RAM in bytes, PITH_MEM_MIN..PITH_MEM_MAX, validated */
+	int argc;                   /* guest argv (argv[0] included) */
+	char *const *argv;
+	int envc;                   /* guest environment, "NAME=value" */
+	char *const *envp;
+	bool trace;                 /* --trace: the guest prints every syscall */
+	bool verbose;               /* --verbose: print setup steps and the seccomp allow-list */
+	bool selftest_seccomp;      /* hidden test hook: make a forbidden host syscall after the
+	                               filter is installed (the monitor must die of SIGSYS) */
+};
+
+/*
+ * Boot the image and run it to the end. Returns what `pith run` exits with: the guest's exit
+ * status (0..255), PITH_EXIT_CRASH after a crash report, or PITH_EXIT_ERROR after printing one
+ * line "pith: ..." saying what is wrong and what to do.
+ */
+int vmm__run(const struct vmm_config *cfg);
+
+#endif
