@@ -6,12 +6,13 @@
 # directories are passed to apt-get with -o options. apt checks the signed index as usual and
 # each downloaded file against the checksums in it. The download is kept in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/pith/musl so `make distclean` does not fetch it again.
+# PITH_DEBIAN_MIRROR overrides the archive URI taken from the machine's apt sources.
 set -eu
 
 VERSION=1.2.3
 SUITE=bookworm
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pith/musl
+CACHE=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/pith/musl
 
 die() {
 	echo "pith: $1; $2" >&2
@@ -28,8 +29,8 @@ cached_dsc() {
 
 # The archive URI of the machine's own Debian sources (deb822 or one-line format).
 debian_uri() {
-	uri=""
-	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+	uri=${PITH_DEBIAN_MIRROR:-}
+	if [ -z "$uri" ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
 		uri=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' \
 			/etc/apt/sources.list.d/debian.sources)
 	fi
@@ -59,10 +60,14 @@ download() {
 	uri=$(debian_uri)
 	echo "deb-src [signed-by=$KEYRING] $uri $SUITE main" >"$apt/sources.list"
 	echo "fetching Debian's musl source from $uri" >&2
-	private_apt "$apt" update >&2 ||
-		die "cannot reach the Debian archive at $uri" "check the network and apt, then rerun make"
+	# apt-get update exits 0 even when the index could not be fetched: look for the index.
+	if ! private_apt "$apt" update >&2 || ! ls "$apt"/lists/*_Sources* >/dev/null 2>&1; then
+		die "cannot reach the Debian archive at $uri" \
+			"check the network (or set PITH_DEBIAN_MIRROR), then rerun make"
+	fi
 	(cd "$CACHE/src" && private_apt "$apt" source --download-only "musl" >&2) ||
 		die "apt-get source musl failed" "see apt's message above, then rerun make"
+	rm -rf "$apt" # the index (~10 MB) is not needed once the source is here
 }
 
 if ! dsc=$(cached_dsc); then

@@ -10,6 +10,8 @@
 
 #define ELF_IMAGE_MAX_SEGMENTS 16
 #define ELF_IMAGE_MAX_COMPONENTS 32
+#define ELF_IMAGE_MAX_PHNUM 256          /* more program headers than this: refused */
+#define ELF_IMAGE_MAX_SYMBOLS (1u << 20) /* symbols beyond this are not indexed */
 
 /* Segment permission bits, as in ELF p_flags. */
 #define ELF_SEG_X 1u
@@ -46,6 +48,8 @@ struct elf_image {
 	size_t nsyms;
 	const char *strtab;
 	size_t strtab_size;
+
+	struct elf_symindex *symindex; /* private: built by the first elf_image__symbolize */
 };
 
 /*
@@ -53,7 +57,12 @@ struct elf_image {
  * every header and segment inside the file (overflow-safe), no PT_INTERP/PT_DYNAMIC (static
  * only), segments inside [PITH_IMAGE_BASE, limit), no overlap between segments, no page shared by
  * segments of different permissions, no segment both writable and executable, filesz <= memsz,
- * notes well-formed. Returns 0, or -1 with a one-line reason in err (no trailing newline).
+ * the entry point inside an executable segment, notes well-formed, and the symbol table (if
+ * any) inside the file. A Pith image has a PITH_NOTE_ABI note (has_abi_note); its version is
+ * not checked here. Without one, the image is a static Linux ELF (the compat path).
+ * Returns 0, or -1 with a one-line reason in err (no trailing newline): "image <what is wrong>;
+ * <what to do>". On failure img is zeroed (elf_image__close is then harmless). Notes are read
+ * with the padding of their PT_NOTE's p_align (4, or 8 as GNU property notes use).
  */
 int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint64_t limit,
                      char *err, size_t errlen);
@@ -62,11 +71,16 @@ int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint6
 int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, char *err,
                     size_t errlen);
 
+/* Unmap (if mapped) and free what the image holds. Safe on an image whose parse or open failed. */
 void elf_image__close(struct elf_image *img);
 
 /*
  * Name of the function or object symbol containing addr, or NULL; *offset receives addr minus
- * the symbol's value. Works on a stripped image (returns NULL).
+ * the symbol's value. If no symbol's [value, value + size) contains addr, the nearest function
+ * before addr in the same executable segment is used (assembly often has no sizes; a global label
+ * without a type in an executable segment counts as a function). Works on a stripped image
+ * (returns NULL). The first call builds a sorted index (a cache inside img) with malloc: make
+ * one call before a seccomp filter forbids the monitor to allocate.
  */
 const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset);
 

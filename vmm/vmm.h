@@ -20,9 +20,12 @@ struct vmm_config {
 };
 
 /*
- * Boot the image and run it to the end. Returns what `pith run` exits with: the guest's exit
- * status (0..255), PITH_EXIT_CRASH after a crash report, or PITH_EXIT_ERROR after printing one
- * line "pith: ..." saying what is wrong and what to do.
+ * Boot the image and run it to the end. If the guest could not be started, returns
+ * PITH_EXIT_ERROR after printing one line "pith: ..." saying what is wrong and what to do.
+ * Once the guest has started, does not return: the process exits with what `pith run` exits
+ * with, the guest's exit status (0..255) or PITH_EXIT_CRASH after a crash report. (By then the
+ * seccomp filter forbids almost every system call, so the caller could not do much anyway;
+ * stdio buffers are flushed before the filter goes on.)
  */
 int vmm__run(const struct vmm_config *cfg);
 

@@ -1,0 +1,18 @@
+# The pith command: the CLI (cli/*.c) and the monitor ($(VMM_SRCS)) linked into one static binary.
+# Static, so that `pith run` starts fast (no dynamic loader) and stays small in memory.
+# The monitor's objects ($(B)/obj/vmm/...) are built by vmm/build.mk's rule, the CLI's here.
+
+CLI_SRCS := $(filter-out cli/pith-cc%,$(wildcard cli/*.c))
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+PITH_OBJS := $(CLI_OBJS) $(VMM_SRCS:%.c=$(B)/obj/%.o)
+PITH_LDLIBS := $(filter-out -lseccomp,$(VMM_LDLIBS)) -l:libseccomp.a
+
+$(PITH): $(PITH_OBJS) | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) -static -o $@ $(PITH_OBJS) $(PITH_LDLIBS)
+
+$(CLI_OBJS): $(B)/obj/%.o: %.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(CLI_OBJS:.o=.d)

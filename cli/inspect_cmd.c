@@ -1,0 +1,151 @@
+/* pith inspect: what an image holds (kind, ABI, entry, segments, components, symbols). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <pith/abi.h>
+
+#include "elf.h"
+
+/* Byte totals by kind of segment. */
+struct seg_totals {
+	uint64_t text, rodata, data, bss;
+};
+
+/* "r-x"-style permissions of a segment. */
+static const char *perm_string(uint32_t flags, char buf[4])
+{
+	buf[0] = flags & ELF_SEG_R ? 'r' : '-';
+	buf[1] = flags & ELF_SEG_W ? 'w' : '-';
+	buf[2] = flags & ELF_SEG_X ? 'x' : '-';
+	buf[3] = 0;
+	return buf;
+}
+
+/* bytes as "27.1 KiB", "3.0 MiB" or "512 B". */
+static const char *human(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes < 1024)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else if (bytes < (1ULL << 20))
+		snprintf(buf, len, "%.1f KiB", bytes / 1024.0);
+	else
+		snprintf(buf, len, "%.1f MiB", bytes / (1024.0 * 1024.0));
+	return buf;
+}
+
+static void print_kind_and_abi(const struct elf_image *img)
+{
+	if (!img->has_abi_note) {
+		printf("kind          static Linux ELF (no Pith note: runs on Pith's compat "
+		       "kernel)\n");
+		printf("ABI version   none\n");
+		return;
+	}
+	printf("kind          Pith image\n");
+	if (img->abi.abi_version == PITH_ABI_VERSION)
+		printf("ABI version   %u (this pith runs it)\n", img->abi.abi_version);
+	else
+		printf("ABI version   %u (this pith runs version %d only: rebuild the image with "
+		       "this pith)\n",
+		       img->abi.abi_version, PITH_ABI_VERSION);
+	printf("compat entry  0x%llx\n", (unsigned long long)img->abi.compat_entry);
+}
+
+static void print_entry(const struct elf_image *img)
+{
+	uint64_t off = 0;
+	const char *sym = elf_image__symbolize(img, img->entry, &off);
+
+	printf("entry         0x%llx", (unsigned long long)img->entry);
+	if (sym && off == 0)
+		printf(" (%s)", sym);
+	else if (sym)
+		printf(" (%s+0x%llx)", sym, (unsigned long long)off);
+	printf("\n");
+}
+
+/* One line per segment; adds each to the totals. */
+static void print_segments(const struct elf_image *img, struct seg_totals *t)
+{
+	char perm[4], size[32];
+
+	printf("segments      %u\n", img->nseg);
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+
+		printf("  0x%08llx-0x%08llx %s %10s", (unsigned long long)s->vaddr,
+		       (unsigned long long)(s->vaddr + s->memsz), perm_string(s->flags, perm),
+		       human(s->memsz, size, sizeof(size)));
+		if (s->filesz != s->memsz)
+			printf(" (%s in the file)", human(s->filesz, size, sizeof(size)));
+		printf("\n");
+		if (s->flags & ELF_SEG_X)
+			t->text += s->memsz;
+		else if (s->flags & ELF_SEG_W) {
+			t->data += s->filesz;
+			t->bss += s->memsz - s->filesz;
+		} else
+			t->rodata += s->memsz;
+	}
+}
+
+static void print_totals(const struct seg_totals *t)
+{
+	char a[32], b[32], c[32], d[32];
+
+	printf("sizes         text %s, rodata %s, data %s, bss %s\n", human(t->text, a, sizeof(a)),
+	       human(t->rodata, b, sizeof(b)), human(t->data, c, sizeof(c)),
+	       human(t->bss, d, sizeof(d)));
+}
+
+/* Component names, with anything unprintable replaced: they come from the file. */
+static void print_components(const struct elf_image *img)
+{
+	printf("components   ");
+	if (img->ncomponents == 0)
+		printf(" none");
+	for (unsigned i = 0; i < img->ncomponents; i++) {
+		putchar(' ');
+		for (const char *p = img->components[i]; *p; p++)
+			putchar(*p > ' ' && *p < 0x7f ? *p : '?');
+	}
+	printf("\n");
+}
+
+static int inspect(const char *path)
+{
+	struct elf_image img;
+	struct seg_totals totals = {0};
+	char err[512], size[32];
+
+	if (elf_image__open(&img, path, PITH_MEM_MAX, err, sizeof(err)) < 0)
+		return cli__error("%s", err);
+	printf("image         %s\n", path);
+	printf("file size     %zu bytes (%s)\n", img.size, human(img.size, size, sizeof(size)));
+	print_kind_and_abi(&img);
+	print_entry(&img);
+	print_segments(&img, &totals);
+	print_totals(&totals);
+	if (img.has_abi_note)
+		print_components(&img);
+	printf("symbols       %zu%s\n", img.nsyms, img.symtab ? "" : " (stripped)");
+	elf_image__close(&img);
+	return 0;
+}
+
+int inspect_cmd__main(int argc, char **argv)
+{
+	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+		cli__help();
+		return 0;
+	}
+	if (argc < 1)
+		return cli__usage_error("inspect: no image given");
+	if (argc > 1)
+		return cli__usage_error("inspect: one image at a time (got %d arguments)", argc);
+	if (argv[0][0] == '-')
+		return cli__usage_error("inspect: unknown option '%s'", argv[0]);
+	return inspect(argv[0]);
+}

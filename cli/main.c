@@ -1,0 +1,91 @@
+/* The pith command: dispatches build, run, inspect, help and --version. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pith/abi.h>
+
+static const char help_text[] =
+    "Usage:\n"
+    "  pith build [-o OUT] [CC-FLAGS...] SOURCE.c...\n"
+    "  pith run [OPTIONS] [--] IMAGE [--] [ARGS...]\n"
+    "  pith inspect IMAGE\n"
+    "  pith help\n"
+    "  pith --version\n"
+    "\n"
+    "pith build compiles and links C sources into one Pith image with pith-cc (gcc with Pith's\n"
+    "musl and library OS) at -O2; other flags go to pith-cc after -O2. OUT defaults to the\n"
+    "first source's name with .pith in place of .c, in the current folder.\n"
+    "\n"
+    "pith run boots IMAGE (a Pith image, or a static Linux x86_64 executable) in a KVM virtual\n"
+    "machine. Everything after IMAGE is the program's arguments; one -- right after IMAGE is\n"
+    "dropped. The program's argv[0] is IMAGE as given. Its environment holds only the\n"
+    "variables given with -e.\n"
+    "  --mem SIZE            guest memory, 2M..4G, a multiple of 4K, with a unit: K, M or G\n"
+    "                        (powers of 1024; KB and KiB mean K) (default 64M)\n"
+    "  -e, --env NAME=VALUE  put NAME=VALUE in the program's environment (repeatable)\n"
+    "  -e, --env NAME        copy NAME from pith's own environment (nothing if it is unset)\n"
+    "  --trace               print every system call the program makes\n"
+    "  --verbose             print the monitor's setup steps and its seccomp allow-list\n"
+    "It exits with the program's exit status, 139 if the program crashed (a report is\n"
+    "printed), or 125 if Pith could not run it (one line says why).\n"
+    "\n"
+    "pith inspect prints an image's size, kind, ABI version, entry point, segments, the\n"
+    "library OS components linked in, and its number of symbols.\n";
+
+void cli__help(void)
+{
+	fputs(help_text, stdout);
+}
+
+static void print_error(const char *fmt, va_list ap, const char *tail)
+{
+	fputs("pith: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+}
+
+int cli__error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_error(fmt, ap, "\n");
+	va_end(ap);
+	return PITH_EXIT_ERROR;
+}
+
+int cli__usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_error(fmt, ap, "; see 'pith help'\n");
+	va_end(ap);
+	return PITH_EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		return cli__usage_error("no command given");
+	if (strcmp(cmd, "run") == 0)
+		return run_cmd__main(argc - 2, argv + 2);
+	if (strcmp(cmd, "build") == 0)
+		return build_cmd__main(argc - 2, argv + 2);
+	if (strcmp(cmd, "inspect") == 0)
+		return inspect_cmd__main(argc - 2, argv + 2);
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		cli__help();
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("pith %s (ABI version %d)\n", PITH_VERSION, PITH_ABI_VERSION);
+		return 0;
+	}
+	return cli__usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,206 @@
+/* The arguments of `pith run`: options, the image, the guest's argv and environment. */
+#include "run_args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pith/abi.h>
+
+#include "size.h"
+
+struct parser {
+	struct vmm_config *cfg;
+	char **env; /* the guest environment being built: entries point into argv or host_env */
+	int envc;
+	char *const *host_env;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return RUN_ARGS_ERROR;
+}
+
+/* The host's "NAME=value" entry for the namelen-byte name, or NULL if it is unset. */
+static char *host_lookup(char *const *host_env, const char *name, size_t namelen)
+{
+	for (; host_env && *host_env; host_env++)
+		if (strncmp(*host_env, name, namelen) == 0 && (*host_env)[namelen] == '=')
+			return *host_env;
+	return NULL;
+}
+
+/* Add "NAME=value" to the guest environment, replacing an earlier entry for the same NAME. */
+static void env_set(struct parser *p, char *entry, size_t namelen)
+{
+	for (int i = 0; i < p->envc; i++)
+		if (strncmp(p->env[i], entry, namelen + 1) == 0) {
+			p->env[i] = entry;
+			return;
+		}
+	p->env[p->envc++] = entry;
+}
+
+/* One -e argument: NAME=VALUE, or NAME to copy from the host environment. */
+static int take_env(struct parser *p, char *spec)
+{
+	char *eq = strchr(spec, '=');
+	size_t namelen = eq ? (size_t)(eq - spec) : strlen(spec);
+	char *entry = eq ? spec : host_lookup(p->host_env, spec, namelen);
+
+	if (namelen == 0)
+		return fail(p, "-e '%s': empty variable name; write -e NAME=VALUE", spec);
+	if (entry)
+		env_set(p, entry, namelen);
+	return RUN_ARGS_OK;
+}
+
+static int take_mem(struct parser *p, const char *text)
+{
+	return size__parse("--mem", text, PITH_MEM_MIN, PITH_MEM_MAX, &p->cfg->mem_size, p->err,
+			   p->errlen) < 0
+		   ? RUN_ARGS_ERROR
+		   : RUN_ARGS_OK;
+}
+
+/*
+ * If argv[*i] is option lopt (as "--mem V" or "--mem=V") or sopt (as "-e V" or "-eV"; sopt may
+ * be NULL), set *val to V, advancing *i past a separate value. Returns 1 if it matched, 0 if
+ * not, -1 if the value is missing.
+ */
+static int option_value(int argc, char **argv, int *i, const char *lopt, const char *sopt,
+			char **val)
+{
+	char *a = argv[*i];
+	size_t llen = strlen(lopt);
+
+	if (strcmp(a, lopt) == 0 || (sopt && strcmp(a, sopt) == 0)) {
+		if (*i + 1 >= argc)
+			return -1;
+		*val = argv[++*i];
+		return 1;
+	}
+	if (strncmp(a, lopt, llen) == 0 && a[llen] == '=') {
+		*val = a + llen + 1;
+		return 1;
+	}
+	if (sopt && strncmp(a, sopt, strlen(sopt)) == 0) {
+		*val = a + strlen(sopt);
+		return 1;
+	}
+	return 0;
+}
+
+/* A flag without a value; returns 1 if argv[i] was one. */
+static int take_flag(struct parser *p, const char *a)
+{
+	if (strcmp(a, "--trace") == 0)
+		p->cfg->trace = true;
+	else if (strcmp(a, "--verbose") == 0)
+		p->cfg->verbose = true;
+	else if (strcmp(a, "--selftest-seccomp") == 0) /* hidden: a test hook, see vmm.h */
+		p->cfg->selftest_seccomp = true;
+	else
+		return 0;
+	return 1;
+}
+
+/* The option at argv[*i] (an argument starting with '-', before the image). */
+static int take_option(struct parser *p, int argc, char **argv, int *i)
+{
+	char *a = argv[*i], *val = NULL;
+	int m;
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+		return RUN_ARGS_HELP;
+	if (take_flag(p, a))
+		return RUN_ARGS_OK;
+	m = option_value(argc, argv, i, "--mem", NULL, &val);
+	if (m > 0)
+		return take_mem(p, val);
+	if (m < 0)
+		return fail(p, "run: --mem needs a size, e.g. --mem 64M; see 'pith help'");
+	m = option_value(argc, argv, i, "--env", "-e", &val);
+	if (m > 0)
+		return take_env(p, val);
+	if (m < 0)
+		return fail(p, "run: %s needs NAME=VALUE or NAME; see 'pith help'", a);
+	return fail(p, "run: unknown option '%s'; see 'pith help'", a);
+}
+
+/* The guest's argv: the image path as given, then everything from argv[first] on. */
+static int take_guest_args(struct parser *p, int argc, char **argv, int image, int first)
+{
+	char **gargv = calloc((size_t)(argc - first) + 2, sizeof(*gargv));
+
+	if (!gargv)
+		return fail(p, "out of memory for the guest's arguments");
+	gargv[0] = argv[image];
+	for (int j = first; j < argc; j++)
+		gargv[1 + j - first] = argv[j];
+	p->cfg->image_path = argv[image];
+	p->cfg->argc = 1 + argc - first;
+	p->cfg->argv = gargv;
+	return RUN_ARGS_OK;
+}
+
+/* Options up to the image (or "--"), then the image and the guest's arguments. */
+static int parse_all(struct parser *p, int argc, char **argv)
+{
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == 0)
+			break;
+		rc = take_option(p, argc, argv, &i);
+		if (rc != RUN_ARGS_OK)
+			return rc;
+	}
+	if (i >= argc)
+		return fail(p, "run: no image given; see 'pith help'");
+	return take_guest_args(p, argc, argv, i,
+			       i + 1 < argc && strcmp(argv[i + 1], "--") == 0 ? i + 2 : i + 1);
+}
+
+int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *host_env, char *err,
+		    size_t errlen)
+{
+	struct parser p = {.cfg = cfg, .host_env = host_env, .err = err, .errlen = errlen};
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = RUN_ARGS_DEFAULT_MEM;
+	p.env = calloc((size_t)argc + 1, sizeof(*p.env));
+	if (!p.env)
+		return fail(&p, "out of memory for the guest's environment");
+	rc = parse_all(&p, argc, argv);
+	if (rc != RUN_ARGS_OK) {
+		free(p.env);
+		run_args__free(cfg);
+		return rc;
+	}
+	cfg->envc = p.envc;
+	cfg->envp = p.env;
+	return RUN_ARGS_OK;
+}
+
+void run_args__free(struct vmm_config *cfg)
+{
+	free((void *)cfg->argv);
+	free((void *)cfg->envp);
+	cfg->argv = NULL;
+	cfg->envp = NULL;
+	cfg->argc = cfg->envc = 0;
+}

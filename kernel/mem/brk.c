@@ -1,0 +1,33 @@
+/* brk: the program break grows up from the start of the heap arena, page by page. */
+#include "mem/mem.h"
+#include "syscall/syscall.h"
+
+/* Pages from the current break's page up to the new break's page are claimed, cleared. */
+static int brk_grow(uint64_t cur_top, uint64_t new_top)
+{
+	size_t first, n;
+
+	if (!pith_mem_arena_range(cur_top, new_top - cur_top, &first, &n) ||
+	    !pith_pages_all_free(&pith_mem.pages, first, n))
+		return 0; /* collides with a mapping or the end of the arena */
+	pith_pages_claim(&pith_mem.pages, first, n);
+	return 1;
+}
+
+/* As Linux: returns the new break on success, the unchanged one on failure. */
+PITH_SYSCALL_RET1(PITH_RET_ADDR, brk, void *, addr)
+{
+	uint64_t want = (uint64_t)(uintptr_t)addr;
+	uint64_t cur_top = pith_mem_page_round(pith_mem.brk);
+	uint64_t new_top = pith_mem_page_round(want);
+
+	if (want < pith_mem.arena_start || want > pith_mem.arena_end)
+		return (long)pith_mem.brk;
+	if (new_top > cur_top && !brk_grow(cur_top, new_top))
+		return (long)pith_mem.brk;
+	if (new_top < cur_top)
+		pith_pages_release(&pith_mem.pages, (new_top - pith_mem.arena_start) / PITH_PAGE,
+				   (cur_top - new_top) / PITH_PAGE);
+	pith_mem.brk = want;
+	return (long)want;
+}

@@ -1,0 +1,188 @@
+/* mmap, munmap and mremap of anonymous memory in the heap arena. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/core.h"
+#include "mem/mem.h"
+#include "syscall/syscall.h"
+
+#define LINUX_PROT_SEM	0x8
+#define LINUX_MAP_TYPE	0x0f
+#define LINUX_TASK_SIZE 0x7ffffffff000ULL
+
+/* The flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK plus the ones it validates). */
+#define KNOWN_MAP_FLAGS                                                                            \
+	(LINUX_MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE |  \
+	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK |   \
+	 MAP_HUGETLB | MAP_FIXED_NOREPLACE | (0x3fu << MAP_HUGE_SHIFT))
+
+static long mmap_check(size_t len, int prot, int flags, int fd, long off)
+{
+	int type = flags & LINUX_MAP_TYPE;
+
+	if ((off & (PITH_PAGE - 1)) || !len)
+		return -EINVAL;
+	if (!pith_mem_page_round(len))
+		return -ENOMEM;
+	if (type == MAP_SHARED_VALIDATE ? (flags & ~KNOWN_MAP_FLAGS) != 0
+					: type != MAP_SHARED && type != MAP_PRIVATE)
+		return type == MAP_SHARED_VALIDATE ? -EOPNOTSUPP : -EINVAL;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | LINUX_PROT_SEM))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return fd >= 0 && fd <= 2 ? -ENODEV : -EBADF; /* only console fds exist */
+	if (prot & PROT_EXEC)
+		return -EACCES; /* W^X: no page the program can write ever becomes executable */
+	if (flags & MAP_HUGETLB)
+		return -ENOMEM; /* no huge pages are reserved, as on a Linux without hugetlbfs pools
+				 */
+	return 0;
+}
+
+/* MAP_FIXED: the range must lie in the arena; what was mapped there is replaced by zeroes. */
+static long map_fixed(uint64_t addr, size_t len, int noreplace)
+{
+	size_t first, n;
+
+	if (addr & (PITH_PAGE - 1))
+		return -EINVAL;
+	if (!pith_mem_arena_range(addr, len, &first, &n))
+		return -ENOMEM;
+	if (noreplace && !pith_pages_all_free(&pith_mem.pages, first, n))
+		return -EEXIST;
+	pith_pages_claim(&pith_mem.pages, first, n);
+	return (long)addr;
+}
+
+/* A hint is taken when the range is page-aligned, inside the arena and free. */
+static int map_at_hint(uint64_t addr, size_t len)
+{
+	size_t first, n;
+
+	if (!pith_mem_arena_range(addr, len, &first, &n) ||
+	    !pith_pages_all_free(&pith_mem.pages, first, n))
+		return 0;
+	pith_pages_claim(&pith_mem.pages, first, n);
+	return 1;
+}
+
+static long map_anywhere(size_t len)
+{
+	long first = pith_pages_alloc(&pith_mem.pages, pith_mem_page_round(len) / PITH_PAGE);
+
+	return first < 0 ? -ENOMEM : (long)pith_pages_addr(&pith_mem.pages, (size_t)first);
+}
+
+/*
+ * Anonymous mappings only. A shared anonymous mapping is accepted: with one process and no
+ * fork, nothing can tell it from a private one. Protections are recorded nowhere (see mprotect).
+ */
+PITH_SYSCALL_RET6(PITH_RET_ADDR, mmap, void *, addr, size_t, len, int, prot, int, flags, int, fd,
+		  long, off)
+{
+	long err = mmap_check(len, prot, flags, fd, off);
+	uint64_t a = (uint64_t)(uintptr_t)addr;
+
+	if (err)
+		return err;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+		return map_fixed(a, len, (flags & MAP_FIXED_NOREPLACE) != 0);
+	if (a && map_at_hint(a, len))
+		return (long)a;
+	return map_anywhere(len);
+}
+
+/*
+ * Unmapping frees the arena pages in the range (pages not mapped are skipped, as on Linux).
+ * The image, the stack and the kernel's own pages cannot be unmapped: a range touching them
+ * fails with EINVAL. Past the end of guest RAM nothing is mapped, so nothing happens there.
+ */
+static int overlaps(uint64_t a, uint64_t end, uint64_t lo, uint64_t hi)
+{
+	return a < hi && lo < end;
+}
+
+PITH_SYSCALL2(munmap, void *, addr, size_t, len)
+{
+	uint64_t a = (uint64_t)(uintptr_t)addr, size = pith_mem_page_round(len), end = a + size;
+	uint64_t lo = pith_mem.arena_start, hi = pith_mem.arena_end;
+
+	if ((a & (PITH_PAGE - 1)) || !size || a > LINUX_TASK_SIZE || size > LINUX_TASK_SIZE - a)
+		return -EINVAL;
+	if (overlaps(a, end, 0, lo) || overlaps(a, end, hi, pith_user_end))
+		return -EINVAL;
+	if (a >= hi)
+		return 0;
+	if (end > hi)
+		end = hi;
+	pith_pages_release(&pith_mem.pages, (a - lo) / PITH_PAGE, (end - a) / PITH_PAGE);
+	return 0;
+}
+
+/* Moves a mapping to [to, to + new_size): copies the bytes both sizes share, frees the old. */
+static long remap_move(uint64_t from, size_t old_size, uint64_t to, size_t new_size)
+{
+	size_t first, n;
+
+	pith_mem_arena_range(from, old_size, &first, &n);
+	memcpy((void *)(uintptr_t)to, (const void *)(uintptr_t)from,
+	       old_size < new_size ? old_size : new_size);
+	pith_pages_release(&pith_mem.pages, first, n);
+	return (long)to;
+}
+
+static long remap_fixed(uint64_t old, size_t old_size, uint64_t to, size_t new_size)
+{
+	size_t first, n;
+
+	if (to & (PITH_PAGE - 1))
+		return -EINVAL;
+	if (!pith_mem_arena_range(to, new_size, &first, &n))
+		return -ENOMEM;
+	if (to < old + old_size && old < to + new_size)
+		return -EINVAL; /* the ranges overlap */
+	pith_pages_claim(&pith_mem.pages, first, n);
+	return remap_move(old, old_size, to, new_size);
+}
+
+/* Grows in place when the pages above are free; otherwise moves (MREMAP_MAYMOVE) or fails. */
+static long remap_grow(uint64_t old, size_t old_size, size_t new_size, int may_move)
+{
+	size_t first, n;
+
+	if (pith_mem_arena_range(old + old_size, new_size - old_size, &first, &n) &&
+	    pith_pages_all_free(&pith_mem.pages, first, n)) {
+		pith_pages_claim(&pith_mem.pages, first, n);
+		return (long)old;
+	}
+	if (!may_move)
+		return -ENOMEM;
+	long to = map_anywhere(new_size);
+
+	return to < 0 ? to : remap_move(old, old_size, (uint64_t)to, new_size);
+}
+
+/* MREMAP_DONTUNMAP is not supported (EINVAL); old_size 0 (duplicate a shared mapping) neither. */
+PITH_SYSCALL_RET5(PITH_RET_ADDR, mremap, void *, old_addr, size_t, old_len, size_t, new_len, int,
+		  flags, void *, new_addr)
+{
+	uint64_t old = (uint64_t)(uintptr_t)old_addr;
+	size_t old_size = pith_mem_page_round(old_len), new_size = pith_mem_page_round(new_len);
+	size_t first, n;
+
+	if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (old & (PITH_PAGE - 1)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || !new_size || !old_size)
+		return -EINVAL;
+	if (!pith_mem_arena_range(old, old_size, &first, &n) ||
+	    !pith_pages_all_used(&pith_mem.pages, first, n))
+		return -EFAULT;
+	if (flags & MREMAP_FIXED)
+		return remap_fixed(old, old_size, (uint64_t)(uintptr_t)new_addr, new_size);
+	if (new_size <= old_size) {
+		pith_pages_release(&pith_mem.pages, first + new_size / PITH_PAGE,
+				   (old_size - new_size) / PITH_PAGE);
+		return (long)old;
+	}
+	return remap_grow(old, old_size, new_size, (flags & MREMAP_MAYMOVE) != 0);
+}

@@ -1,0 +1,60 @@
+/* The page allocator: bitmaps over one arena of pages (pure logic, testable on the host). */
+#ifndef PITH_MEM_PAGES_H
+#define PITH_MEM_PAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PITH_PAGE 4096UL
+
+/*
+ * Three bitmaps, all in memory the caller provides (pith_pages_meta_bytes):
+ *   used   page is allocated (mapped by the program)
+ *   dirty  page may hold non-zero bytes: it was allocated at some time. Pages never allocated
+ *          are zero (the host gives zeroed RAM), so only dirty pages are cleared on reuse.
+ *   full   one bit per word of `used`: that word is all ones. Lets the search skip 4096 used
+ *          pages per word it reads.
+ */
+struct pith_pages {
+	uint64_t base; /* address of page 0 */
+	size_t npages;
+	size_t nwords; /* 64-page words in used/dirty */
+	size_t nused;  /* pages allocated */
+	uint64_t *used;
+	uint64_t *dirty;
+	uint64_t *full;
+};
+
+/* Bytes of bitmap memory for an arena of npages. */
+size_t pith_pages_meta_bytes(size_t npages);
+
+/* meta: pith_pages_meta_bytes(npages) bytes, zeroed. */
+void pith_pages_init(struct pith_pages *p, uint64_t base, size_t npages, void *meta);
+
+/*
+ * Allocate n contiguous free pages, top-down (the highest free run that fits), cleared to zero.
+ * Returns the first page's index, or -1 when no run of n free pages exists.
+ */
+long pith_pages_alloc(struct pith_pages *p, size_t n);
+
+/* Whether pages [first, first + n) are all free / all allocated. */
+bool pith_pages_all_free(const struct pith_pages *p, size_t first, size_t n);
+bool pith_pages_all_used(const struct pith_pages *p, size_t first, size_t n);
+
+/* Allocate the free pages [first, first + n), cleared to zero (the caller checked they are free).
+ */
+void pith_pages_claim(struct pith_pages *p, size_t first, size_t n);
+
+/* Free whatever pages of [first, first + n) are allocated. */
+void pith_pages_release(struct pith_pages *p, size_t first, size_t n);
+
+/* Clear the allocated pages [first, first + n) to zero (MAP_FIXED over a mapping, DONTNEED). */
+void pith_pages_zero(struct pith_pages *p, size_t first, size_t n);
+
+static inline uint64_t pith_pages_addr(const struct pith_pages *p, size_t page)
+{
+	return p->base + page * PITH_PAGE;
+}
+
+#endif

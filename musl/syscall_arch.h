@@ -1,0 +1,84 @@
+/* Pith's arch/x86_64/syscall_arch.h for musl: every syscall is a plain C call into the kernel. */
+/*
+ * musl's own x86_64 header issues a `syscall` instruction in each __syscallN. A Pith guest runs
+ * its library OS in the same address space and privilege level as the program, so here each
+ * __syscallN calls a C function instead:
+ *   - a syscall number known at compile time that kernel/syscall/syscalls.def lists becomes a
+ *     direct call of pith_sys_<name>(a, b, c, d, e, f): the linker pulls in only the kernel
+ *     components a program can reach;
+ *   - any other number (a runtime value, or one Pith does not implement) goes through the
+ *     kernel's runtime dispatcher pith_syscall(n, a, b, c, d, e, f), which answers -ENOSYS for
+ *     numbers it does not know.
+ * Missing arguments are passed as 0. Built with -I<repo>/kernel/syscall.
+ */
+
+/* 64-bit arguments fit one register on x86_64 (kept from musl's original header). */
+#define __SYSCALL_LL_E(x) (x)
+#define __SYSCALL_LL_O(x) (x)
+
+/* x86_64 Linux takes SysV IPC commands without the IPC_64 flag (kept from musl's header). */
+#define IPC_64 0
+
+/*
+ * VDSO_USEFUL and the VDSO_*_SYM names are deliberately not defined: a Pith guest has no vDSO,
+ * so clock_gettime goes straight to pith_sys_clock_gettime.
+ */
+
+#define PITH_SYSCALL_DEF(nr, name, nargs, comp, link)                                              \
+	long pith_sys_##name(long, long, long, long, long, long);
+#include "syscalls.def"
+#undef PITH_SYSCALL_DEF
+
+long pith_syscall(long, long, long, long, long, long, long);
+
+/* Always inlined, so that __builtin_constant_p sees the caller's constant number. */
+#define __PITH_INLINE static __inline __attribute__((__always_inline__))
+
+__PITH_INLINE long __pith_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	if (__builtin_constant_p(n)) {
+		switch (n) {
+#define PITH_SYSCALL_DEF(nr, name, nargs, comp, link)                                              \
+	case nr:                                                                                   \
+		return pith_sys_##name(a, b, c, d, e, f);
+#include "syscalls.def"
+#undef PITH_SYSCALL_DEF
+		}
+	}
+	return pith_syscall(n, a, b, c, d, e, f);
+}
+
+__PITH_INLINE long __syscall0(long n)
+{
+	return __pith_syscall6(n, 0, 0, 0, 0, 0, 0);
+}
+
+__PITH_INLINE long __syscall1(long n, long a1)
+{
+	return __pith_syscall6(n, a1, 0, 0, 0, 0, 0);
+}
+
+__PITH_INLINE long __syscall2(long n, long a1, long a2)
+{
+	return __pith_syscall6(n, a1, a2, 0, 0, 0, 0);
+}
+
+__PITH_INLINE long __syscall3(long n, long a1, long a2, long a3)
+{
+	return __pith_syscall6(n, a1, a2, a3, 0, 0, 0);
+}
+
+__PITH_INLINE long __syscall4(long n, long a1, long a2, long a3, long a4)
+{
+	return __pith_syscall6(n, a1, a2, a3, a4, 0, 0);
+}
+
+__PITH_INLINE long __syscall5(long n, long a1, long a2, long a3, long a4, long a5)
+{
+	return __pith_syscall6(n, a1, a2, a3, a4, a5, 0);
+}
+
+__PITH_INLINE long __syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return __pith_syscall6(n, a1, a2, a3, a4, a5, a6);
+}

@@ -1,0 +1,83 @@
+# Host tests (check-unit: loader, guest pointers, CLI parsing; check-cli: the pith command) and
+# `make check`, which runs every suite named in CHECK_SUITES and prints the grand total.
+#
+# Other fragments add their suites with `CHECK_SUITES += check-xyz`: a make target whose output
+# holds one "N passed, N failed" line per test program (tests/lib/run-tests.sh does that).
+
+CHECK_SUITES += check-unit check-cli
+
+UNIT_B := $(B)/tests/unit
+FIX_B := $(UNIT_B)/fixtures
+TEST_LIB := tests/lib/test.c
+TEST_HDRS := tests/lib/test.h include/pith/abi.h $(wildcard vmm/*.h cli/*.h)
+UNIT_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
+UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
+
+# Each unit test and the sources it is linked with.
+UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args
+UNIT_SRCS_test_elf := vmm/elf.c
+UNIT_SRCS_test_elf_fuzz := vmm/elf.c
+UNIT_SRCS_test_guestmem := vmm/guestmem.c
+UNIT_SRCS_test_size := cli/size.c
+UNIT_SRCS_test_run_args := cli/run_args.c cli/size.c
+
+# $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
+define UNIT_TEST_RULE
+$(2)/$(1): tests/unit/$(1).c $(UNIT_SRCS_$(1)) $(TEST_LIB) $(TEST_HDRS) | $(B)/.deps
+	@mkdir -p $$(@D)
+	$$(HOSTCC) $$(UNIT_CFLAGS) $(3) -o $$@ tests/unit/$(1).c $(UNIT_SRCS_$(1)) $(TEST_LIB)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_TEST_RULE,$(t),$(UNIT_B),$(UNIT_SANITIZE))))
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_TEST_RULE,$(t),$(UNIT_B)/plain,)))
+
+# Fixtures: a tiny Pith-like image, and real Linux executables built by the host compilers.
+FIXTURES := $(addprefix $(FIX_B)/,tiny.elf hello-static hello-musl-static hello-dynamic \
+	      hello-nopie-dynamic hello-static-pie empty not-elf.txt)
+FIX_TINY_FLAGS := -O1 -nostdlib -static -no-pie -fno-pie -fcf-protection=none \
+	-Wl,-Ttext-segment=0x100000 -Wl,-z,separate-code -Wl,-z,noexecstack -Wl,-z,norelro \
+	-Wl,--build-id=none
+
+$(FIX_B)/tiny.elf: tests/unit/fixtures/tiny.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) $(FIX_TINY_FLAGS) -o $@ $<
+$(FIX_B)/hello-static: tests/unit/fixtures/hello.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) -O1 -static -no-pie -fno-pie -o $@ $<
+$(FIX_B)/hello-musl-static: tests/unit/fixtures/hello.c | $(B)/.deps
+	@mkdir -p $(@D)
+	musl-gcc -O1 -static -no-pie -fno-pie -o $@ $<
+$(FIX_B)/hello-dynamic: tests/unit/fixtures/hello.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) -O1 -fPIE -pie -o $@ $<
+$(FIX_B)/hello-nopie-dynamic: tests/unit/fixtures/hello.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) -O1 -fno-pie -no-pie -o $@ $<
+$(FIX_B)/hello-static-pie: tests/unit/fixtures/hello.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) -O1 -fPIE -static-pie -o $@ $<
+$(FIX_B)/empty:
+	@mkdir -p $(@D)
+	: > $@
+$(FIX_B)/not-elf.txt:
+	@mkdir -p $(@D)
+	echo "this is not an ELF file" > $@
+
+# How each unit test is run (its arguments).
+UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/test_guestmem" \
+	   "$(1)/test_size" "$(1)/test_run_args"
+
+.PHONY: check check-unit check-unit-valgrind check-cli
+check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)
+	@tests/lib/run-tests.sh check-unit $(call UNIT_RUN,$(UNIT_B))
+
+# The same tests without sanitizers, under valgrind (not part of `make check`: slower).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+check-unit-valgrind: $(UNIT_TESTS:%=$(UNIT_B)/plain/%) $(FIXTURES)
+	@TEST_WRAPPER="$(VALGRIND)" tests/lib/run-tests.sh check-unit-valgrind \
+		$(call UNIT_RUN,$(UNIT_B)/plain)
+
+check-cli: $(PITH) $(FIXTURES)
+	@tests/lib/run-tests.sh check-cli "tests/unit/cli_test.sh $(PITH) $(FIX_B)"
+
+check:
+	@tests/lib/run-suites.sh "$(MAKE) -f $(firstword $(MAKEFILE_LIST))" $(CHECK_SUITES)

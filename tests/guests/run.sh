@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Monitor tests: boot the freestanding guests of tests/guests/ with `pith run` and check exit
+# statuses, hypercall-rule enforcement, crash reports, the compat path, seccomp and pre-boot errors.
+#
+# Usage: tests/guests/run.sh [NAME-REGEX]
+# Environment: PITH (default build/bin/pith), GUESTS (default build/tests/guests).
+# Prints "ok - name" or "FAIL - name: why" per test, then "N passed, N failed"; exits 1 on failure.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+PITH=${PITH:-$PWD/build/bin/pith}
+GUESTS=${GUESTS:-$PWD/build/tests/guests}
+FILTER=${1:-.}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pith-guests.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+PASSED=0 FAILED=0 WHY=""
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit
+}
+
+# check NAME FUNC [ARGS...]: run one test; FUNC returns non-zero with WHY set on failure.
+check() {
+	local name=$1
+	shift
+	[[ $name =~ $FILTER ]] || return 0
+	WHY=""
+	if "$@"; then
+		echo "ok - $name"
+		PASSED=$((PASSED + 1))
+	else
+		echo "FAIL - $name: ${WHY:-failed}"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# run CMD...: run with a 20 s limit; sets STATUS, OUT, ERR (contents), SECS (wall time).
+run() {
+	local t0=$EPOCHREALTIME t1
+	(timeout 20 "$@" </dev/null >"$TMP/out" 2>"$TMP/err") 2>/dev/null # no "Bad system call" note
+	STATUS=$?
+	t1=$EPOCHREALTIME
+	SECS=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+want_status() {
+	[ "$STATUS" = "$1" ] && return 0
+	WHY="exit status $STATUS, want $1; stderr: $(head -c 300 "$TMP/err" | tr '\n' '|')"
+	return 1
+}
+
+# want TEXT...: every TEXT appears (as a fixed string) in stdout + stderr.
+want() {
+	local t
+	for t in "$@"; do
+		if ! printf '%s\n%s\n' "$OUT" "$ERR" | grep -qF -- "$t"; then
+			WHY="no '$t' in the output: $(printf '%s|%s' "$OUT" "$ERR" | head -c 400 | tr '\n' '|')"
+			return 1
+		fi
+	done
+}
+
+# want_re REGEX: the extended regex matches a line of stdout + stderr.
+want_re() {
+	printf '%s\n%s\n' "$OUT" "$ERR" | grep -qE -- "$1" && return 0
+	WHY="nothing matches /$1/: $(printf '%s|%s' "$OUT" "$ERR" | head -c 400 | tr '\n' '|')"
+	return 1
+}
+
+# ---- tests --------------------------------------------------------------------------------
+
+t_hello() {
+	run "$PITH" run "$GUESTS/hello" -- "one" "two words"
+	want_status 7 && want "hello from a Pith test guest" "arg: one" "arg: two words" \
+		"bootinfo ok"
+}
+
+t_hello_small_memory() {
+	run "$PITH" run --mem 2M "$GUESTS/hello"
+	want_status 7 && want "bootinfo ok"
+}
+
+t_hello_big_memory() {
+	run "$PITH" run --mem 4G "$GUESTS/hello"
+	want_status 7 && want "bootinfo ok"
+}
+
+# hostile MODE REGEX: the guest breaks a rule; the monitor stops it with a guest error.
+t_hostile() {
+	run "$PITH" run "$GUESTS/hostile" "$1"
+	want_status 139 && want_re "$2" && ! want "monitor let the guest continue"
+}
+
+t_wait() {
+	run "$PITH" run "$GUESTS/hostile" wait
+	want_status 0 || return 1
+	awk -v s="$SECS" 'BEGIN { exit !(s >= 0.05) }' && return 0
+	WHY="the 50 ms wait took only $SECS s"
+	return 1
+}
+
+t_panic() {
+	run "$PITH" run "$GUESTS/hostile" panic
+	want_status 139 && want "pith: guest panic: assertion failed: the test guest panics" \
+		"backtrace:" "guest_main+"
+}
+
+# trap MODE TEXT...: the guest causes an exception; the report names it and the frames.
+t_trap() {
+	local mode=$1
+	shift
+	run "$PITH" run "$GUESTS/traps" "$mode"
+	want_status 139 && want "$@" "backtrace:" "guest_main+" "rip "
+}
+
+t_syscall() {
+	run "$PITH" run "$GUESTS/syscall"
+	want_status 3 && want "hello through the syscall instruction" "syscall: ok"
+}
+
+t_abi_mismatch() {
+	run "$PITH" run "$GUESTS/abi-mismatch"
+	want_status 125 && want "pith: $GUESTS/abi-mismatch was built for Pith ABI 99, this pith speaks ABI" \
+		"rebuild it with this pith build" && ! want "should never run"
+}
+
+# A static Linux program with a stand-in compat kernel, in a copy of pith's install layout.
+t_compat_mini() {
+	mkdir -p "$TMP/prefix/bin" "$TMP/prefix/lib/pith/lib"
+	cp "$PITH" "$TMP/prefix/bin/pith"
+	cp "$GUESTS/mini-compat-kernel" "$TMP/prefix/lib/pith/lib/compat-kernel.elf"
+	run "$TMP/prefix/bin/pith" run "$GUESTS/linux-hello" x last-arg
+	want_status 5 && want "hello from a static Linux program: 3 args, last last-arg, 2.50"
+}
+
+t_compat_too_small() {
+	run "$PITH" run --mem 2M "$GUESTS/linux-hello"
+	want_status 125 && want "pith: guest memory too small"
+}
+
+t_seccomp() {
+	run "$PITH" run --selftest-seccomp "$GUESTS/hello"
+	[ "$STATUS" = 159 ] && return 0
+	WHY="exit status $STATUS, want 159 (killed by SIGSYS)"
+	return 1
+}
+
+t_verbose() {
+	run "$PITH" run --verbose "$GUESTS/hello"
+	want_status 7 && want "seccomp allow-list" "ioctl(fd" "KVM_RUN" "setup timings" \
+		"exit status 7"
+}
+
+t_args_too_large() {
+	local big
+	big=$(head -c 120000 /dev/zero | tr '\0' x)
+	run "$PITH" run "$GUESTS/hello" "$big" "$big" "$big" "$big" "$big"
+	want_status 125 && want_re "pith: arguments and environment too large \([0-9]+ bytes; max [0-9]+\)"
+}
+
+t_missing_image() {
+	run "$PITH" run "$TMP/no-such-image"
+	want_status 125 && want_re "^pith: .*no-such-image"
+}
+
+t_no_kvm() {
+	run unshare -m sh -c "mount -t tmpfs none /dev && exec \"$PITH\" run \"$GUESTS/hello\""
+	want_status 125 && want "pith: /dev/kvm not found; this machine needs KVM"
+}
+
+t_kvm_denied() {
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$PITH" run "$GUESTS/hello"
+	want_status 125 && want "add yourself to the kvm group or run as root"
+}
+
+# ---- main ---------------------------------------------------------------------------------
+
+[ -e /dev/kvm ] || { echo "FAIL: /dev/kvm is absent: these tests need KVM"; FAILED=1; finish; }
+[ -x "$PITH" ] || { echo "FAIL: $PITH not built"; FAILED=1; finish; }
+
+check hello t_hello
+check hello-2M t_hello_small_memory
+check hello-4G t_hello_big_memory
+check console-past-ram t_hostile end \
+	'^pith: guest error: console hypercall with an invalid address 0x[0-9a-f]+ \(len 16\); guest stopped$'
+check console-wraps t_hostile wrap \
+	'^pith: guest error: console hypercall with an invalid address 0xfffffffffffff000 \(len 8192\); guest stopped$'
+check console-monitor-pages t_hostile monitor \
+	'^pith: guest error: console hypercall with an invalid address 0x1000 \(len 16\); guest stopped$'
+check struct-past-ram t_hostile struct \
+	'^pith: guest error: console hypercall with an invalid address 0x[0-9a-f]+ \(len 24\); guest stopped$'
+check console-bad-stream t_hostile stream 'guest error: console hypercall with stream 3'
+check hypercall-1-byte t_hostile byte 'guest error: console hypercall with a 1-byte out'
+check hypercall-in t_hostile in 'guest error: exit hypercall with a 4-byte in'
+check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x504, which is not a hypercall port'
+check trap-port-closed t_hostile trapport '^pith: guest crashed: #GP general protection'
+check cli-iopl0 t_hostile cli '^pith: guest crashed: #GP general protection'
+check panic-bad-pointer t_hostile panic-bad 'guest error: panic hypercall with an invalid address'
+check panic t_panic
+check wait t_wait
+check null-deref t_trap null "#PF page fault: NULL pointer dereference" \
+	"read at address 0x0000000000000000" "#0 0x" "deref+0" "middle+"
+check write-rodata t_trap write-rodata "write to read-only memory (code or rodata)"
+check write-text t_trap write-text "write to read-only memory (code or rodata)"
+check exec-data t_trap exec-data "executed non-executable memory" "instruction fetch"
+check stack-overflow t_trap stack-overflow "stack overflow into the guard page" "recurse+" \
+	"more times" "middle+"
+check ud2 t_trap ud2 "#UD invalid opcode"
+check outside-ram t_trap unmapped "address outside guest memory"
+check syscall-instruction t_syscall
+check abi-mismatch t_abi_mismatch
+check compat-mini-kernel t_compat_mini
+check compat-memory-too-small t_compat_too_small
+check seccomp-sigsys t_seccomp
+check verbose t_verbose
+check args-too-large t_args_too_large
+check missing-image t_missing_image
+check no-kvm t_no_kvm
+check kvm-permission-denied t_kvm_denied
+finish

@@ -1,0 +1,51 @@
+# tests/kernel/build.mk: tests of the library OS. Included by kernel/build.mk.
+#   check-kernel        host unit tests of its pure logic (built with the host gcc, sanitized,
+#                       from the kernel sources each names) and the component-note check; no KVM
+#   check-kernel-guest  guest programs booted with `pith run` that check syscalls from inside
+
+KTEST_B := $(B)/tests/kernel
+KTEST_CFLAGS = $(HOSTCFLAGS) -Ikernel -Itests/lib -O1 -fno-omit-frame-pointer \
+	       -fsanitize=address,undefined -fno-sanitize-recover=all
+
+KTESTS := test_chacha20 test_pages test_initstack test_trace_fmt test_tsc
+KTEST_SRCS_test_chacha20 := kernel/random/chacha20.c
+KTEST_SRCS_test_pages := kernel/mem/pages.c
+KTEST_SRCS_test_initstack := kernel/core/initstack.c
+KTEST_SRCS_test_trace_fmt := kernel/syscall/trace_fmt.c kernel/syscall/errno_names.c
+KTEST_SRCS_test_tsc :=
+
+define KTEST_RULE
+$(KTEST_B)/$(1): tests/kernel/$(1).c $(KTEST_SRCS_$(1)) tests/lib/test.c tests/lib/test.h \
+		 $(wildcard kernel/*/*.h kernel/syscall/syscalls.def) | $(B)/.deps
+	@mkdir -p $$(@D)
+	$$(HOSTCC) $$(KTEST_CFLAGS) -o $$@ tests/kernel/$(1).c $(KTEST_SRCS_$(1)) tests/lib/test.c
+endef
+$(foreach t,$(KTESTS),$(eval $(call KTEST_RULE,$(t))))
+
+CHECK_SUITES += check-kernel
+.PHONY: check-kernel
+check-kernel: $(KTESTS:%=$(KTEST_B)/%) $(KERNEL_LIBS)
+	@tests/lib/run-tests.sh check-kernel $(KTESTS:%=$(KTEST_B)/%) \
+		"tests/kernel/notes.sh $(KERNEL_LIBDIR)"
+
+
+# Guest tests: programs booted on KVM that check the syscalls from the inside. mem and sys are
+# Pith images; compat_regs is a static Linux program (musl-gcc) run on the compat kernel.
+KGUEST_B := $(KTEST_B)/guests
+KGUESTS := $(KGUEST_B)/mem.pith $(KGUEST_B)/sys.pith $(KGUEST_B)/compat_regs
+KGUEST_CFLAGS := -O2 -Wall -Wextra -Werror=implicit-function-declaration -Itests/lib
+
+$(KGUEST_B)/%.pith: tests/kernel/guests/%.c tests/lib/test.c tests/lib/test.h $(PITHCC) \
+		    $(MUSL_STAMP) $(KERNEL_LIBS)
+	@mkdir -p $(@D)
+	$(PITHCC) $(KGUEST_CFLAGS) -o $@ $< tests/lib/test.c
+
+$(KGUEST_B)/compat_regs: tests/kernel/guests/compat_regs.c | $(B)/.deps
+	@mkdir -p $(@D)
+	musl-gcc -static $(KGUEST_CFLAGS) -o $@ $<
+
+CHECK_SUITES += check-kernel-guest
+.PHONY: check-kernel-guest
+check-kernel-guest: $(KGUESTS) $(PITH) $(KERNEL_COMPAT)
+	@tests/lib/run-tests.sh check-kernel-guest \
+		$(foreach g,$(KGUESTS),"tests/kernel/run-guest.sh $(PITH) $(g)")

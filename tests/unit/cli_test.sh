@@ -1,0 +1,130 @@
+#!/bin/sh
+# Tests of the pith command that need no KVM: usage errors, help, inspect, and build's driving of
+# pith-cc (with a stand-in pith-cc that records its arguments).
+#
+# Usage: tests/unit/cli_test.sh PITH FIXTURE-DIR
+set -u
+. "$(dirname "$0")/../lib/test.sh"
+PITH=$1
+FIX=$2
+USE="; see 'pith help'"
+
+test_usage() {
+	t_run "$PITH"
+	t_status "no command" 125
+	t_err "no command" "pith: no command given$USE"
+	t_run "$PITH" frobnicate
+	t_status "unknown command" 125
+	t_err "unknown command" "pith: unknown command 'frobnicate'$USE"
+	t_run "$PITH" help
+	t_status "help" 0
+	t_out_has "help" "  pith run [OPTIONS] [--] IMAGE [--] [ARGS...]"
+	t_err "help is quiet on stderr" ""
+	t_run "$PITH" --version
+	t_out "version" "pith 0.1.0 (ABI version 1)"
+}
+
+test_run_usage() {
+	t_run "$PITH" run
+	t_status "run without image" 125
+	t_err "run without image" "pith: run: no image given$USE"
+	t_run "$PITH" run --mem 512 x.pith
+	t_status "bare --mem" 125
+	t_err "bare --mem" "pith: --mem 512: missing unit; write e.g. 512M or 2G"
+	t_run "$PITH" run --mem=1T x.pith
+	t_err "huge --mem" "pith: --mem 1T: too large; the most Pith supports is 4G"
+	t_run "$PITH" run --mem 1M x.pith
+	t_err "tiny --mem" "pith: --mem 1M: too small; the least is 2M"
+	t_run "$PITH" run --frob x.pith
+	t_status "unknown run option" 125
+	t_err "unknown run option" "pith: run: unknown option '--frob'$USE"
+	t_run "$PITH" run -e
+	t_err "-e without value" "pith: run: -e needs NAME=VALUE or NAME$USE"
+	t_run "$PITH" run --help
+	t_status "run --help" 0
+	t_out_has "run --help" "Usage:"
+}
+
+test_inspect_pith_image() {
+	t_run "$PITH" inspect "$FIX/tiny.elf"
+	t_status "inspect tiny" 0
+	t_out_has "inspect tiny" "kind          Pith image"
+	t_out_has "inspect tiny" "ABI version   1 (this pith runs it)"
+	t_out_has "inspect tiny" "components    core console"
+	t_out_has "inspect tiny" "segments      4"
+	t_out_has "inspect tiny" " (_start)"
+	t_out_has "inspect tiny" " rw- "
+	t_out_has "inspect tiny" ", data 32 B, bss 4.0 KiB"
+	t_err "inspect tiny is quiet on stderr" ""
+
+	# The same image claiming ABI version 2 (the ABI note's desc follows its 20-byte head).
+	off=$(readelf -lW "$FIX/tiny.elf" | awk '$1 == "NOTE" { print $2; exit }')
+	cp "$FIX/tiny.elf" "$T_DIR/v2.pith"
+	printf '\002' | dd of="$T_DIR/v2.pith" bs=1 seek=$((off + 20)) conv=notrunc 2>/dev/null
+	t_run "$PITH" inspect "$T_DIR/v2.pith"
+	t_status "inspect ABI 2" 0
+	t_out_has "inspect ABI 2" \
+		"ABI version   2 (this pith runs version 1 only: rebuild the image with this pith)"
+}
+
+test_inspect_other() {
+	t_run "$PITH" inspect "$FIX/hello-static"
+	t_status "inspect static Linux ELF" 0
+	t_out_has "inspect static Linux ELF" "kind          static Linux ELF"
+	t_out_has "inspect static Linux ELF" "ABI version   none"
+	t_run "$PITH" inspect "$FIX/hello-dynamic"
+	t_status "inspect dynamic" 125
+	t_err "inspect dynamic" "pith: $FIX/hello-dynamic is dynamically linked; Pith runs static \
+images (build it with pith build, or link it with -static)"
+	t_run "$PITH" inspect "$FIX/nothing-here"
+	t_status "inspect missing" 125
+	t_err "inspect missing" \
+		"pith: $FIX/nothing-here cannot be opened: No such file or directory; check the path"
+	t_run "$PITH" inspect
+	t_err "inspect without image" "pith: inspect: no image given$USE"
+	t_run "$PITH" inspect a b
+	t_err "inspect two images" "pith: inspect: one image at a time (got 2 arguments)$USE"
+}
+
+# A private install: $T_DIR/p/bin/pith, with or without lib/pith and a stand-in pith-cc.
+test_build_toolchain() {
+	mkdir -p "$T_DIR/p/bin"
+	cp "$PITH" "$T_DIR/p/bin/pith"
+	P="$T_DIR/p/bin/pith"
+	t_run "$P" build hello.c
+	t_status "build without toolchain" 125
+	t_err "build without toolchain" "pith: toolchain not found at $T_DIR/p/lib/pith; run make"
+	mkdir -p "$T_DIR/p/lib/pith"
+	t_run "$P" build hello.c
+	t_err "build without pith-cc" "pith: pith-cc not found at $T_DIR/p/bin/pith-cc; run make"
+	t_run "$P" build
+	t_err "build without sources" "pith: build: no source files given$USE"
+	t_run "$P" build -o
+	t_err "build -o without value" "pith: build: -o needs a file name$USE"
+	t_run "$P" build x.o
+	t_err "build without a .c" "pith: build: no .c source to name the image after; give -o OUT$USE"
+}
+
+test_build_runs_pith_cc() {
+	printf '#!/bin/sh\necho "$*" > "%s/args"\nexit 3\n' "$T_DIR" >"$T_DIR/p/bin/pith-cc"
+	chmod +x "$T_DIR/p/bin/pith-cc"
+	t_run "$P" build -Wall src/dir/hello.c util.c
+	t_status "build passes on pith-cc's status" 3
+	t_check "default OUT" grep -qx -- "-O2 -o hello.pith -Wall src/dir/hello.c util.c" "$T_DIR/args"
+	t_run "$P" build -o out.pith -DX=1 a.c
+	t_check "-o OUT" grep -qx -- "-O2 -o out.pith -DX=1 a.c" "$T_DIR/args"
+	t_run "$P" build a.c -oout2.pith
+	t_check "-oOUT" grep -qx -- "-O2 -o out2.pith a.c" "$T_DIR/args"
+	printf '#!/bin/sh\nkill -9 $$\n' >"$T_DIR/p/bin/pith-cc"
+	t_run "$P" build a.c
+	t_status "pith-cc killed" 125
+	t_err "pith-cc killed" "pith: $T_DIR/p/bin/pith-cc was killed by signal 9"
+}
+
+test_usage
+test_run_usage
+test_inspect_pith_image
+test_inspect_other
+test_build_toolchain
+test_build_runs_pith_cc
+t_done

@@ -1,0 +1,119 @@
+/* The boot info area: what the monitor tells the guest about its world (struct pith_boot_info). */
+#include "bootinfo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <pith/abi.h>
+
+#include "vm.h"
+
+#define ALIGN16(x) (((x) + 15) & ~(uint64_t)15)
+#define PHDR_SIZE 56 /* sizeof(Elf64_Phdr) */
+
+/* Bytes that argv and envp need as NUL-terminated strings. */
+static uint64_t strings__size(const struct vmm_config *cfg)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < cfg->argc; i++)
+		n += strlen(cfg->argv[i]) + 1;
+	for (int i = 0; i < cfg->envc; i++)
+		n += strlen(cfg->envp[i]) + 1;
+	return n;
+}
+
+static char *strings__copy(char *dst, char *const *src, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(src[i]) + 1;
+
+		memcpy(dst, src[i], len);
+		dst += len;
+	}
+	return dst;
+}
+
+/*
+ * The program headers must be visible to the guest (AT_PHDR): if no segment maps them, copy
+ * them to at. Returns their guest address, or 0 if they do not fit.
+ */
+static uint64_t phdrs__place(struct vm *vm, uint64_t at)
+{
+	uint64_t len = (uint64_t)vm->image.phnum * PHDR_SIZE;
+
+	if (vm->image.phdr_vaddr)
+		return vm->image.phdr_vaddr;
+	if (len > PITH_BOOTINFO_END - at)
+		return 0;
+	memcpy(guest_mem__raw(&vm->mem, at, len), vm->image.phdrs, len);
+	return at;
+}
+
+static int strings__write(struct vm *vm, struct pith_boot_info *bi, uint64_t at, char *err,
+                          size_t errlen)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	uint64_t size = strings__size(cfg), max = PITH_BOOTINFO_END - at;
+	char *dst;
+
+	if (size > max) {
+		snprintf(err, errlen, "arguments and environment too large (%llu bytes; max %llu); "
+		         "pass fewer or shorter arguments or environment variables",
+		         (unsigned long long)size, (unsigned long long)max);
+		return -1;
+	}
+	dst = guest_mem__raw(&vm->mem, at, size);
+	strings__copy(strings__copy(dst, cfg->argv, cfg->argc), cfg->envp, cfg->envc);
+	bi->strings = at;
+	bi->strings_len = size;
+	bi->argc = (uint32_t)cfg->argc;
+	bi->envc = (uint32_t)cfg->envc;
+	return 0;
+}
+
+static int host__facts(struct pith_boot_info *bi, char *err, size_t errlen)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	bi->realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (getrandom(bi->seed, sizeof(bi->seed), 0) == (ssize_t)sizeof(bi->seed))
+		return 0;
+	snprintf(err, errlen, "getrandom failed: %s; the guest needs a random seed",
+	         strerror(errno));
+	return -1;
+}
+
+int bootinfo__write(struct vm *vm, char *err, size_t errlen)
+{
+	struct pith_boot_info *bi = guest_mem__raw(&vm->mem, PITH_BOOTINFO_BASE, sizeof(*bi));
+	uint64_t at = ALIGN16(PITH_BOOTINFO_BASE + sizeof(*bi));
+
+	*bi = (struct pith_boot_info){
+		.magic = PITH_BOOT_MAGIC,
+		.abi_version = PITH_ABI_VERSION,
+		.flags = (vm->cfg->trace ? PITH_BOOT_TRACE : 0) | (vm->compat ? PITH_BOOT_COMPAT : 0),
+		.mem_size = vm->layout.mem_size,
+		.heap_start = vm->layout.heap_start,
+		.heap_end = vm->layout.heap_end,
+		.stack_top = vm->layout.stack_top,
+		.tsc_hz = vm->tsc_hz,
+		.phnum = vm->image.phnum,
+		.entry = vm->image.entry,
+	};
+	bi->phdr = phdrs__place(vm, at);
+	if (!bi->phdr) {
+		snprintf(err, errlen, "%s has too many program headers (%u); link it with fewer",
+		         vm->cfg->image_path, vm->image.phnum);
+		return -1;
+	}
+	if (bi->phdr == at)
+		at = ALIGN16(at + (uint64_t)vm->image.phnum * PHDR_SIZE);
+	if (host__facts(bi, err, errlen) < 0)
+		return -1;
+	return strings__write(vm, bi, at, err, errlen);
+}

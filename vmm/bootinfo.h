@@ -1,0 +1,15 @@
+/* The boot info area: what the monitor tells the guest about its world (struct pith_boot_info). */
+#ifndef VMM_BOOTINFO_H
+#define VMM_BOOTINFO_H
+
+#include <stddef.h>
+
+struct vm;
+
+/*
+ * Fill [PITH_BOOTINFO_BASE, PITH_BOOTINFO_END): the struct, the program headers if the image
+ * does not map them, then argv and envp strings. Returns 0, or -1 with a message in err.
+ */
+int bootinfo__write(struct vm *vm, char *err, size_t errlen);
+
+#endif

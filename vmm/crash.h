@@ -1,0 +1,30 @@
+/* Crash reports: what the guest did wrong, its registers and a symbolized backtrace. */
+#ifndef VMM_CRASH_H
+#define VMM_CRASH_H
+
+#include <stddef.h>
+
+struct vm;
+
+/*
+ * Build what a crash report needs while the process may still allocate memory (the symbol
+ * index): after the seccomp filter, malloc's brk/mmap would kill the monitor mid-report.
+ */
+void crash__prepare(struct vm *vm);
+
+/*
+ * The guest broke the hypercall rules: print "pith: guest error: <what>; guest stopped" and
+ * return PITH_EXIT_CRASH.
+ */
+int crash__guest_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A CPU exception reached trap stub `vector`. Prints the report; returns PITH_EXIT_CRASH. */
+int crash__trap(struct vm *vm, unsigned vector);
+
+/* The guest called the panic hypercall with msg. Prints the report; returns PITH_EXIT_CRASH. */
+int crash__panic(struct vm *vm, const char *msg, size_t len);
+
+/* KVM_RUN stopped for a reason the run loop does not handle. Returns PITH_EXIT_CRASH. */
+int crash__exit(struct vm *vm);
+
+#endif

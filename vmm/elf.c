@@ -1,0 +1,845 @@
+/* ELF image loader: checks a Pith image (or a static Linux ELF); finds its segments, notes,
+ * symbols. */
+#include "elf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * ELF-64 structures and constants, from the System V gABI ("ELF-64 Object File Format", version
+ * 1.5) and the x86-64 psABI. Defined here rather than taken from <elf.h>, which -Ivmm shadows.
+ * The file is read with memcpy into these structs: nothing in it is assumed to be aligned.
+ */
+struct elf64_ehdr {
+	uint8_t ident[16];
+	uint16_t type;
+	uint16_t machine;
+	uint32_t version;
+	uint64_t entry;
+	uint64_t phoff;
+	uint64_t shoff;
+	uint32_t flags;
+	uint16_t ehsize;
+	uint16_t phentsize;
+	uint16_t phnum;
+	uint16_t shentsize;
+	uint16_t shnum;
+	uint16_t shstrndx;
+};
+
+struct elf64_phdr {
+	uint32_t type;
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t vaddr;
+	uint64_t paddr;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint64_t align;
+};
+
+struct elf64_shdr {
+	uint32_t name;
+	uint32_t type;
+	uint64_t flags;
+	uint64_t addr;
+	uint64_t offset;
+	uint64_t size;
+	uint32_t link;
+	uint32_t info;
+	uint64_t addralign;
+	uint64_t entsize;
+};
+
+struct elf64_sym {
+	uint32_t name;
+	uint8_t info;
+	uint8_t other;
+	uint16_t shndx;
+	uint64_t value;
+	uint64_t size;
+};
+
+struct elf64_nhdr {
+	uint32_t namesz;
+	uint32_t descsz;
+	uint32_t type;
+};
+
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr");
+_Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr");
+_Static_assert(sizeof(struct elf64_shdr) == 64, "Elf64_Shdr");
+_Static_assert(sizeof(struct elf64_sym) == 24, "Elf64_Sym");
+
+enum {
+	EI_CLASS = 4,
+	EI_DATA = 5,
+	EI_VERSION = 6,
+	ELFCLASS32 = 1,
+	ELFCLASS64 = 2,
+	ELFDATA2LSB = 1,
+	EV_CURRENT = 1,
+	ET_REL = 1,
+	ET_EXEC = 2,
+	ET_DYN = 3,
+	ET_CORE = 4,
+	EM_X86_64 = 62,
+	PT_LOAD = 1,
+	PT_DYNAMIC = 2,
+	PT_INTERP = 3,
+	PT_NOTE = 4,
+	SHT_SYMTAB = 2,
+	SHT_STRTAB = 3,
+	SHN_UNDEF = 0,
+	SHN_LORESERVE = 0xff00,
+	STT_NOTYPE = 0,
+	STT_OBJECT = 1,
+	STT_FUNC = 2,
+	STB_LOCAL = 0,
+};
+
+/* Everything one parse needs: the image being filled and how to word an error. */
+struct parse_ctx {
+	struct elf_image *img;
+	const char *name; /* "image", or the file's path */
+	uint64_t limit;
+	char *err;
+	size_t errlen;
+};
+
+/* Write "<name> <reason>" into the error buffer; returns -1 for `return fail(...)`. */
+__attribute__((format(printf, 2, 3))) static int fail(const struct parse_ctx *c, const char *fmt,
+						      ...)
+{
+	va_list ap;
+	int n;
+
+	if (!c->err || c->errlen == 0)
+		return -1;
+	n = snprintf(c->err, c->errlen, "%s ", c->name);
+	if (n < 0 || (size_t)n >= c->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* True if the byte range [off, off + len) lies inside a file of size bytes (overflow-safe). */
+static bool in_file(size_t size, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+
+	return !__builtin_add_overflow(off, len, &end) && end <= size;
+}
+
+/* True if a table of n entries of entsize bytes at off lies inside the file (overflow-safe). */
+static bool table_in_file(size_t size, uint64_t off, uint64_t n, uint64_t entsize)
+{
+	uint64_t len;
+
+	return !__builtin_mul_overflow(n, entsize, &len) && in_file(size, off, len);
+}
+
+static void read_phdr(const struct elf_image *img, unsigned i, struct elf64_phdr *ph)
+{
+	memcpy(ph, (const uint8_t *)img->phdrs + (size_t)i * sizeof(*ph), sizeof(*ph));
+}
+
+static int check_ident(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+{
+	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
+
+	if (c->img->size < sizeof(magic) || memcmp(eh->ident, magic, sizeof(magic)) != 0)
+		return fail(c, "is not an ELF file; pass an image built with pith build");
+	if (c->img->size < sizeof(*eh))
+		return fail(c, "is truncated (%zu bytes, shorter than an ELF header); rebuild it",
+			    c->img->size);
+	if (eh->ident[EI_CLASS] == ELFCLASS32)
+		return fail(c, "is a 32-bit ELF file; Pith runs 64-bit x86_64 images (build it "
+			       "with pith build)");
+	if (eh->ident[EI_CLASS] != ELFCLASS64)
+		return fail(c, "has an invalid ELF class (%u); rebuild it with pith build",
+			    eh->ident[EI_CLASS]);
+	if (eh->ident[EI_DATA] != ELFDATA2LSB)
+		return fail(c, "is not a little-endian ELF file; Pith runs x86_64 images (build it "
+			       "with pith build)");
+	if (eh->ident[EI_VERSION] != EV_CURRENT || eh->version != EV_CURRENT)
+		return fail(c, "has an unknown ELF version; rebuild it with pith build");
+	if (eh->machine != EM_X86_64)
+		return fail(c,
+			    "is built for another machine (ELF machine %u); Pith runs x86_64 "
+			    "images (build it with pith build)",
+			    eh->machine);
+	return 0;
+}
+
+static int check_type(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+{
+	switch (eh->type) {
+	case ET_EXEC:
+	case ET_DYN: /* refused in check_static, after a possible PT_INTERP is reported */
+		return 0;
+	case ET_REL:
+		return fail(c, "is an object file, not an executable; link it with pith build");
+	case ET_CORE:
+		return fail(c, "is a core dump, not an executable; pass an image built with "
+			       "pith build");
+	default:
+		return fail(c,
+			    "is not an executable (ELF type %u); pass an image built with "
+			    "pith build",
+			    eh->type);
+	}
+}
+
+/* The ELF header: identity, type, and a program header table that lies inside the file. */
+static int parse_header(const struct parse_ctx *c, struct elf64_ehdr *eh)
+{
+	struct elf_image *img = c->img;
+
+	memset(eh, 0, sizeof(*eh));
+	memcpy(eh, img->data, img->size < sizeof(*eh) ? img->size : sizeof(*eh));
+	if (check_ident(c, eh) < 0 || check_type(c, eh) < 0)
+		return -1;
+	if (eh->phnum == 0)
+		return fail(c, "has no program headers, so nothing to load; rebuild it with "
+			       "pith build");
+	if (eh->phentsize != sizeof(struct elf64_phdr))
+		return fail(c,
+			    "has program headers of %u bytes (ELF64 uses %zu); rebuild it "
+			    "with pith build",
+			    eh->phentsize, sizeof(struct elf64_phdr));
+	if (eh->phnum > ELF_IMAGE_MAX_PHNUM)
+		return fail(c, "has %u program headers (at most %u); rebuild it with pith build",
+			    eh->phnum, ELF_IMAGE_MAX_PHNUM);
+	if (!table_in_file(img->size, eh->phoff, eh->phnum, eh->phentsize))
+		return fail(c,
+			    "is truncated: its program headers end past the end of the file "
+			    "(%zu bytes); rebuild it",
+			    img->size);
+	img->entry = eh->entry;
+	img->phnum = eh->phnum;
+	img->phdrs = img->data + eh->phoff;
+	return 0;
+}
+
+/* True if a program header of the given type exists. */
+static bool has_phdr(const struct elf_image *img, uint32_t type)
+{
+	struct elf64_phdr ph;
+
+	for (unsigned i = 0; i < img->phnum; i++) {
+		read_phdr(img, i, &ph);
+		if (ph.type == type)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Static, non-PIE only. An interpreter is reported first (an ordinary `gcc` output is both
+ * dynamic and PIE, and linking statically is what fixes it); a static PIE has PT_DYNAMIC too.
+ */
+static int check_static(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+{
+	static const char dynamic[] = "is dynamically linked; Pith runs static images (build it "
+				      "with pith build, or link it with -static)";
+
+	if (has_phdr(c->img, PT_INTERP))
+		return fail(c, "%s", dynamic);
+	if (eh->type == ET_DYN)
+		return fail(c, "is a position-independent executable; Pith runs static non-PIE "
+			       "images (build it with pith build)");
+	if (has_phdr(c->img, PT_DYNAMIC))
+		return fail(c, "%s", dynamic);
+	return 0;
+}
+
+/* One PT_LOAD header: inside the file, inside guest memory, not writable and executable. */
+static int check_segment(const struct parse_ctx *c, const struct elf64_phdr *ph)
+{
+	uint64_t end;
+
+	if (ph->filesz > ph->memsz)
+		return fail(c,
+			    "has a segment at 0x%llx with more file bytes than memory bytes; "
+			    "rebuild it with pith build",
+			    (unsigned long long)ph->vaddr);
+	if (!in_file(c->img->size, ph->offset, ph->filesz))
+		return fail(c,
+			    "is truncated: the segment at 0x%llx ends past the end of the file "
+			    "(%zu bytes); rebuild it",
+			    (unsigned long long)ph->vaddr, c->img->size);
+	if (__builtin_add_overflow(ph->vaddr, ph->memsz, &end) || end > UINT64_MAX - PITH_PAGE_SIZE)
+		return fail(c,
+			    "has a segment at 0x%llx that wraps around the address space; "
+			    "rebuild it with pith build",
+			    (unsigned long long)ph->vaddr);
+	if (ph->vaddr < PITH_IMAGE_BASE)
+		return fail(c,
+			    "has a segment at 0x%llx, below 0x%llx where Pith images start; "
+			    "build it with pith build",
+			    (unsigned long long)ph->vaddr, PITH_IMAGE_BASE);
+	if (end > c->limit)
+		return fail(c,
+			    "has a segment at 0x%llx ending at 0x%llx, past the guest memory "
+			    "limit 0x%llx; give it more memory with --mem",
+			    (unsigned long long)ph->vaddr, (unsigned long long)end,
+			    (unsigned long long)c->limit);
+	if ((ph->flags & ELF_SEG_W) && (ph->flags & ELF_SEG_X))
+		return fail(c,
+			    "has a segment at 0x%llx that is both writable and executable; "
+			    "Pith maps W^X (build it with pith build)",
+			    (unsigned long long)ph->vaddr);
+	return 0;
+}
+
+/* Insert a checked segment, keeping img->seg sorted by vaddr. */
+static int add_segment(const struct parse_ctx *c, const struct elf64_phdr *ph)
+{
+	struct elf_image *img = c->img;
+	unsigned i;
+
+	if (img->nseg == ELF_IMAGE_MAX_SEGMENTS)
+		return fail(c, "has more than %u loadable segments; rebuild it with pith build",
+			    ELF_IMAGE_MAX_SEGMENTS);
+	for (i = img->nseg; i > 0 && img->seg[i - 1].vaddr > ph->vaddr; i--)
+		img->seg[i] = img->seg[i - 1];
+	img->seg[i] = (struct elf_segment){
+	    .vaddr = ph->vaddr,
+	    .memsz = ph->memsz,
+	    .filesz = ph->filesz,
+	    .offset = ph->offset,
+	    .flags = ph->flags & (ELF_SEG_R | ELF_SEG_W | ELF_SEG_X),
+	};
+	img->nseg++;
+	return 0;
+}
+
+/* Sorted segments: no overlap, and no page shared by segments of different permissions. */
+static int check_layout(const struct parse_ctx *c)
+{
+	const struct elf_image *img = c->img;
+
+	for (unsigned i = 1; i < img->nseg; i++) {
+		const struct elf_segment *a = &img->seg[i - 1], *b = &img->seg[i];
+		uint64_t a_end = a->vaddr + a->memsz; /* checked in check_segment */
+
+		if (b->vaddr < a_end)
+			return fail(c,
+				    "has overlapping segments at 0x%llx and 0x%llx; rebuild it "
+				    "with pith build",
+				    (unsigned long long)a->vaddr, (unsigned long long)b->vaddr);
+		if (a->flags != b->flags &&
+		    (a_end - 1) / PITH_PAGE_SIZE == b->vaddr / PITH_PAGE_SIZE)
+			return fail(c,
+				    "has segments with different permissions sharing the page at "
+				    "0x%llx; link it with -z separate-code (pith build does)",
+				    (unsigned long long)(b->vaddr & ~(PITH_PAGE_SIZE - 1)));
+	}
+	return 0;
+}
+
+/* Where the program headers are in guest memory: inside the segment whose file bytes hold them. */
+static uint64_t find_phdr_vaddr(const struct elf_image *img, const struct elf64_ehdr *eh)
+{
+	uint64_t ph_len = (uint64_t)eh->phnum * sizeof(struct elf64_phdr);
+
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+
+		if (eh->phoff >= s->offset && eh->phoff - s->offset <= s->filesz &&
+		    ph_len <= s->filesz - (eh->phoff - s->offset))
+			return s->vaddr + (eh->phoff - s->offset);
+	}
+	return 0;
+}
+
+/* Collect the PT_LOAD segments and work out image_end and phdr_vaddr. */
+static int load_segments(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+{
+	struct elf_image *img = c->img;
+	const struct elf_segment *last;
+	struct elf64_phdr ph;
+
+	for (unsigned i = 0; i < img->phnum; i++) {
+		read_phdr(img, i, &ph);
+		if (ph.type != PT_LOAD || ph.memsz == 0)
+			continue;
+		if (check_segment(c, &ph) < 0 || add_segment(c, &ph) < 0)
+			return -1;
+	}
+	if (img->nseg == 0)
+		return fail(c, "has no loadable segments; rebuild it with pith build");
+	if (check_layout(c) < 0)
+		return -1;
+	img->phdr_vaddr = find_phdr_vaddr(img, eh);
+	last = &img->seg[img->nseg - 1];
+	img->image_end = (last->vaddr + last->memsz + PITH_PAGE_SIZE - 1) & ~(PITH_PAGE_SIZE - 1);
+	return 0;
+}
+
+/* The entry point must be code the image maps executable. */
+static int check_entry(const struct parse_ctx *c)
+{
+	const struct elf_image *img = c->img;
+
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+
+		if (img->entry - s->vaddr < s->memsz && img->entry >= s->vaddr &&
+		    (s->flags & ELF_SEG_X))
+			return 0;
+	}
+	return fail(c,
+		    "has its entry point 0x%llx outside its executable segments; rebuild it "
+		    "with pith build",
+		    (unsigned long long)img->entry);
+}
+
+/* A note named "Pith": the ABI note (once, exact size) or a component name (NUL-terminated). */
+static int take_pith_note(const struct parse_ctx *c, uint32_t type, const uint8_t *desc,
+			  uint32_t descsz)
+{
+	struct elf_image *img = c->img;
+
+	if (type == PITH_NOTE_ABI) {
+		if (descsz != sizeof(img->abi))
+			return fail(c,
+				    "has a malformed Pith ABI note (%u bytes, expected %zu); "
+				    "rebuild it with pith build",
+				    descsz, sizeof(img->abi));
+		if (img->has_abi_note)
+			return fail(c, "has two Pith ABI notes; rebuild it with pith build");
+		memcpy(&img->abi, desc, sizeof(img->abi));
+		img->has_abi_note = true;
+	} else if (type == PITH_NOTE_COMPONENT) {
+		if (descsz < 2 || memchr(desc, 0, descsz) == NULL || desc[0] == 0)
+			return fail(c, "has a malformed Pith component note; rebuild it with "
+				       "pith build");
+		if (img->ncomponents == ELF_IMAGE_MAX_COMPONENTS)
+			return fail(c,
+				    "has more than %u Pith component notes; rebuild it with "
+				    "pith build",
+				    ELF_IMAGE_MAX_COMPONENTS);
+		img->components[img->ncomponents++] = (const char *)desc;
+	}
+	return 0; /* other types: from a newer ABI, ignored */
+}
+
+/* v rounded up to a multiple of align (a power of two), overflow-safe. */
+static bool align_up(uint64_t v, uint64_t align, uint64_t *out)
+{
+	if (__builtin_add_overflow(v, align - 1, out))
+		return false;
+	*out &= ~(align - 1);
+	return true;
+}
+
+/*
+ * Every note in one PT_NOTE segment's bytes [p, p + len). Each note is a header, the name, then
+ * the descriptor at the next multiple of align (4, or 8 for 8-aligned segments such as GNU
+ * property notes), then the next note at the next multiple of align (gABI, "Note Section").
+ */
+static int parse_note_segment(const struct parse_ctx *c, const uint8_t *p, uint64_t len,
+			      uint64_t align)
+{
+	static const char pith_name[] = PITH_NOTE_NAME;
+	uint64_t pos = 0, name_off, name_end, desc_off, desc_end;
+	struct elf64_nhdr nh;
+
+	while (pos < len) {
+		if (len - pos < sizeof(nh))
+			return fail(c, "has a truncated note; rebuild it with pith build");
+		memcpy(&nh, p + pos, sizeof(nh));
+		name_off = pos + sizeof(nh);
+		if (__builtin_add_overflow(name_off, (uint64_t)nh.namesz, &name_end) ||
+		    !align_up(name_end, align, &desc_off) ||
+		    __builtin_add_overflow(desc_off, (uint64_t)nh.descsz, &desc_end) ||
+		    desc_end > len)
+			return fail(c, "has a note whose sizes run past its segment; rebuild it "
+				       "with pith build");
+		if (nh.namesz == sizeof(pith_name) &&
+		    memcmp(p + name_off, pith_name, sizeof(pith_name)) == 0 &&
+		    take_pith_note(c, nh.type, p + desc_off, nh.descsz) < 0)
+			return -1;
+		if (!align_up(desc_end, align, &pos))
+			break;
+	}
+	return 0;
+}
+
+/* Notes come from PT_NOTE segments, which must lie inside the file. */
+static int parse_notes(const struct parse_ctx *c)
+{
+	struct elf_image *img = c->img;
+	struct elf64_phdr ph;
+
+	for (unsigned i = 0; i < img->phnum; i++) {
+		read_phdr(img, i, &ph);
+		if (ph.type != PT_NOTE)
+			continue;
+		if (!in_file(img->size, ph.offset, ph.filesz))
+			return fail(c,
+				    "is truncated: a note segment ends past the end of the file "
+				    "(%zu bytes); rebuild it",
+				    img->size);
+		if (parse_note_segment(c, img->data + ph.offset, ph.filesz, ph.align == 8 ? 8 : 4) <
+		    0)
+			return -1;
+	}
+	return 0;
+}
+
+static void read_shdr(const struct elf_image *img, uint64_t shoff, unsigned i,
+		      struct elf64_shdr *sh)
+{
+	memcpy(sh, img->data + shoff + (size_t)i * sizeof(*sh), sizeof(*sh));
+}
+
+/* Take a SHT_SYMTAB section and the SHT_STRTAB it links to, both checked against the file. */
+static int take_symtab(const struct parse_ctx *c, const struct elf64_ehdr *eh,
+		       const struct elf64_shdr *sym)
+{
+	struct elf_image *img = c->img;
+	struct elf64_shdr str;
+
+	if (sym->entsize != sizeof(struct elf64_sym) || sym->size % sizeof(struct elf64_sym))
+		return fail(c, "has a malformed symbol table; rebuild it with pith build");
+	if (sym->link == 0 || sym->link >= eh->shnum)
+		return fail(c, "has a symbol table without a string table; rebuild it with "
+			       "pith build");
+	read_shdr(img, eh->shoff, sym->link, &str);
+	if (str.type != SHT_STRTAB)
+		return fail(c, "has a symbol table linked to a non-string section; rebuild it with "
+			       "pith build");
+	if (!in_file(img->size, sym->offset, sym->size) ||
+	    !in_file(img->size, str.offset, str.size))
+		return fail(c,
+			    "is truncated: its symbol table ends past the end of the file "
+			    "(%zu bytes); rebuild it",
+			    img->size);
+	img->symtab = img->data + sym->offset;
+	img->nsyms = sym->size / sizeof(struct elf64_sym);
+	img->strtab = (const char *)img->data + str.offset;
+	img->strtab_size = str.size;
+	return 0;
+}
+
+/* Symbols are optional (a stripped image is fine); section headers, if any, must be valid. */
+static int find_symbols(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+{
+	struct elf64_shdr sh;
+
+	if (eh->shoff == 0 || eh->shnum == 0)
+		return 0;
+	if (eh->shentsize != sizeof(struct elf64_shdr))
+		return fail(c,
+			    "has section headers of %u bytes (ELF64 uses %zu); rebuild it with "
+			    "pith build",
+			    eh->shentsize, sizeof(struct elf64_shdr));
+	if (!table_in_file(c->img->size, eh->shoff, eh->shnum, sizeof(sh)))
+		return fail(c,
+			    "is truncated: its section headers end past the end of the file "
+			    "(%zu bytes); rebuild it",
+			    c->img->size);
+	for (unsigned i = 0; i < eh->shnum; i++) {
+		read_shdr(c->img, eh->shoff, i, &sh);
+		if (sh.type == SHT_SYMTAB)
+			return take_symtab(c, eh, &sh);
+	}
+	return 0;
+}
+
+static int parse(struct parse_ctx *c, const void *data, size_t size)
+{
+	struct elf64_ehdr eh;
+
+	memset(c->img, 0, sizeof(*c->img));
+	c->img->data = data;
+	c->img->size = size;
+	if (parse_header(c, &eh) < 0 || check_static(c, &eh) < 0 || load_segments(c, &eh) < 0 ||
+	    check_entry(c) < 0 || parse_notes(c) < 0 || find_symbols(c, &eh) < 0) {
+		memset(c->img, 0, sizeof(*c->img));
+		return -1;
+	}
+	return 0;
+}
+
+int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint64_t limit,
+		     char *err, size_t errlen)
+{
+	struct parse_ctx c = {
+	    .img = img, .name = "image", .limit = limit, .err = err, .errlen = errlen};
+
+	if (!data)
+		size = 0;
+	return parse(&c, data ? data : "", size);
+}
+
+/* Map a regular, non-empty file read-only. */
+static int map_file(const struct parse_ctx *c, const char *path, const void **data, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(c, "cannot be opened: %s; check the path", strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(c, "is not a regular file; pass an image built with pith build");
+	}
+	if (st.st_size == 0 || (uint64_t)st.st_size > PITH_MEM_MAX) {
+		close(fd);
+		return fail(c, "is %s; pass an image built with pith build",
+			    st.st_size == 0 ? "empty" : "larger than any guest memory");
+	}
+	*size = (size_t)st.st_size;
+	*data = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (*data == MAP_FAILED)
+		return fail(c, "cannot be mapped: %s; check the file", strerror(errno));
+	return 0;
+}
+
+int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, char *err,
+		    size_t errlen)
+{
+	struct parse_ctx c = {
+	    .img = img, .name = path, .limit = limit, .err = err, .errlen = errlen};
+	const void *data = NULL;
+	size_t size = 0;
+
+	memset(img, 0, sizeof(*img));
+	if (map_file(&c, path, &data, &size) < 0)
+		return -1;
+	if (parse(&c, data, size) < 0) {
+		munmap((void *)data, size);
+		return -1;
+	}
+	img->mapped = true;
+	return 0;
+}
+
+void elf_image__close(struct elf_image *img)
+{
+	if (img->mapped && img->data)
+		munmap((void *)img->data, img->size);
+	free(img->symindex);
+	memset(img, 0, sizeof(*img));
+}
+
+/* ---- Symbols ------------------------------------------------------------------------------ */
+
+struct sym_entry {
+	uint64_t value;
+	uint64_t size;
+	const char *name;
+	bool func;
+};
+
+struct elf_symindex {
+	size_t n;
+	struct sym_entry e[];
+};
+
+/* How far back symbolize looks for a symbol whose extent contains the address. */
+#define SYM_CONTAIN_SCAN 64
+
+static void read_sym(const struct elf_image *img, size_t i, struct elf64_sym *s)
+{
+	memcpy(s, (const uint8_t *)img->symtab + i * sizeof(*s), sizeof(*s));
+}
+
+/* The NUL-terminated name at off in the string table, or NULL if off or the name is out of it. */
+static const char *sym_name(const struct elf_image *img, uint32_t off)
+{
+	if (off >= img->strtab_size || img->strtab[off] == 0)
+		return NULL;
+	if (!memchr(img->strtab + off, 0, img->strtab_size - off))
+		return NULL;
+	return img->strtab + off;
+}
+
+/* Index order: by value; among equals, a FUNC last and larger sizes later (found first). */
+static bool sym_entry__less(const struct sym_entry *a, const struct sym_entry *b)
+{
+	if (a->value != b->value)
+		return a->value < b->value;
+	if (a->func != b->func)
+		return b->func;
+	return a->size < b->size;
+}
+
+/* Move e[i] down the max-heap e[0..n) until both children are not greater. */
+static void sift_down(struct sym_entry *e, size_t i, size_t n)
+{
+	struct sym_entry tmp;
+
+	for (size_t child; (child = 2 * i + 1) < n; i = child) {
+		if (child + 1 < n && sym_entry__less(&e[child], &e[child + 1]))
+			child++;
+		if (!sym_entry__less(&e[i], &e[child]))
+			return;
+		tmp = e[i], e[i] = e[child], e[child] = tmp;
+	}
+}
+
+/* Heapsort: in place, no allocation, O(n log n), and several times faster here than qsort(3). */
+static void sym_entries__sort(struct sym_entry *e, size_t n)
+{
+	struct sym_entry tmp;
+
+	for (size_t i = n / 2; i > 0; i--)
+		sift_down(e, i - 1, n);
+	for (size_t end = n; end > 1; end--) {
+		tmp = e[0], e[0] = e[end - 1], e[end - 1] = tmp;
+		sift_down(e, 0, end - 1);
+	}
+}
+
+static const struct elf_segment *segment_of(const struct elf_image *img, uint64_t addr)
+{
+	for (unsigned i = 0; i < img->nseg; i++)
+		if (addr >= img->seg[i].vaddr && addr - img->seg[i].vaddr < img->seg[i].memsz)
+			return &img->seg[i];
+	return NULL;
+}
+
+/*
+ * Whether a symbol goes in the index, and as a function or not: FUNC and OBJECT symbols, and
+ * global labels without a type inside executable segments (assembly entry points such as musl's
+ * _start often lack .type), all with a name and a section.
+ */
+static bool sym_indexable(const struct elf_image *img, const struct elf64_sym *s, bool *func)
+{
+	unsigned type = s->info & 0xf, bind = s->info >> 4;
+	const struct elf_segment *seg;
+
+	if (s->shndx == SHN_UNDEF || s->shndx >= SHN_LORESERVE)
+		return false;
+	*func = type == STT_FUNC;
+	if (type == STT_FUNC || type == STT_OBJECT)
+		return true;
+	if (type != STT_NOTYPE || bind == STB_LOCAL)
+		return false;
+	seg = segment_of(img, s->value);
+	*func = true;
+	return seg && (seg->flags & ELF_SEG_X);
+}
+
+/* The sorted index of indexable symbols; at most ELF_IMAGE_MAX_SYMBOLS are considered. */
+static struct elf_symindex *symindex__build(const struct elf_image *img)
+{
+	size_t n = img->nsyms < ELF_IMAGE_MAX_SYMBOLS ? img->nsyms : ELF_IMAGE_MAX_SYMBOLS;
+	struct elf_symindex *ix = malloc(sizeof(*ix) + n * sizeof(ix->e[0]));
+	struct elf64_sym s;
+	const char *name;
+	bool func;
+
+	if (!ix)
+		return NULL;
+	ix->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		read_sym(img, i, &s);
+		if (!sym_indexable(img, &s, &func) || !(name = sym_name(img, s.name)))
+			continue;
+		ix->e[ix->n++] = (struct sym_entry){s.value, s.size, name, func};
+	}
+	sym_entries__sort(ix->e, ix->n);
+	return ix;
+}
+
+/* The cached index. Building it writes the cache field of a struct that is never defined const. */
+static const struct elf_symindex *symindex__get(const struct elf_image *img)
+{
+	if (!img->symindex && img->symtab)
+		((struct elf_image *)img)->symindex = symindex__build(img);
+	return img->symindex;
+}
+
+/* Number of entries whose value is <= addr (they all come first). */
+static size_t symindex__count_upto(const struct elf_symindex *ix, uint64_t addr)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->e[mid].value <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The innermost of the (up to SYM_CONTAIN_SCAN) entries before index upto that contain addr. */
+static const struct sym_entry *symindex__containing(const struct elf_symindex *ix, size_t upto,
+						    uint64_t addr)
+{
+	size_t stop = upto > SYM_CONTAIN_SCAN ? upto - SYM_CONTAIN_SCAN : 0;
+
+	for (size_t i = upto; i > stop; i--)
+		if (addr - ix->e[i - 1].value < ix->e[i - 1].size)
+			return &ix->e[i - 1];
+	return NULL;
+}
+
+/* The nearest FUNC before index upto that starts in addr's segment, if that is executable. */
+static const struct sym_entry *symindex__preceding_func(const struct elf_image *img,
+							const struct elf_symindex *ix, size_t upto,
+							uint64_t addr)
+{
+	const struct elf_segment *seg = segment_of(img, addr);
+
+	if (!seg || !(seg->flags & ELF_SEG_X))
+		return NULL;
+	for (size_t i = upto; i > 0 && ix->e[i - 1].value >= seg->vaddr; i--)
+		if (ix->e[i - 1].func)
+			return &ix->e[i - 1];
+	return NULL;
+}
+
+const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset)
+{
+	const struct elf_symindex *ix = symindex__get(img);
+	const struct sym_entry *e;
+	size_t upto;
+
+	if (!ix)
+		return NULL;
+	upto = symindex__count_upto(ix, addr);
+	e = symindex__containing(ix, upto, addr);
+	if (!e)
+		e = symindex__preceding_func(img, ix, upto, addr);
+	if (!e)
+		return NULL;
+	if (offset)
+		*offset = addr - e->value;
+	return e->name;
+}
+
+uint64_t elf_image__lookup(const struct elf_image *img, const char *name)
+{
+	struct elf64_sym s;
+
+	for (size_t i = 0; i < img->nsyms; i++) {
+		const char *n;
+
+		read_sym(img, i, &s);
+		if (s.shndx == SHN_UNDEF || !(n = sym_name(img, s.name)))
+			continue;
+		if (strcmp(n, name) == 0)
+			return s.value;
+	}
+	return 0;
+}

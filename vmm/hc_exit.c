@@ -1,0 +1,17 @@
+/* The exit hypercall: the guest is done; `pith run` exits with its status. */
+#include <pith/abi.h>
+
+#include "crash.h"
+#include "hypercall.h"
+#include "vm.h"
+
+static int exit__handle(struct vm *vm, void *arg)
+{
+	const struct pith_hc_exit *e = arg;
+
+	if (e->reserved)
+		return crash__guest_error(vm, "exit hypercall with a non-zero reserved field");
+	return e->status & 0xff;
+}
+
+HYPERCALL(PITH_HC_EXIT, exit, struct pith_hc_exit, exit__handle);

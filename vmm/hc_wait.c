@@ -1,0 +1,22 @@
+/* The wait hypercall: sleep in the host, using no CPU, until the guest's timeout has passed. */
+#include <errno.h>
+#include <time.h>
+
+#include <pith/abi.h>
+
+#include "hypercall.h"
+#include "vm.h"
+
+static int wait__handle(struct vm *vm, void *arg)
+{
+	const struct pith_hc_wait *w = arg;
+	struct timespec ts = { .tv_sec = (time_t)(w->timeout_ns / 1000000000u),
+		               .tv_nsec = (long)(w->timeout_ns % 1000000000u) };
+
+	(void)vm;
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+	return HC_RESUME;
+}
+
+HYPERCALL(PITH_HC_WAIT, wait, struct pith_hc_wait, wait__handle);

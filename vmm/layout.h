@@ -1,0 +1,61 @@
+/* The guest's memory map: which range of guest RAM holds what, with which permissions. */
+#ifndef VMM_LAYOUT_H
+#define VMM_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elf.h"
+
+/* Page permissions. A range without LAYOUT_R is not mapped at all. */
+#define LAYOUT_R 1u
+#define LAYOUT_W 2u
+#define LAYOUT_X 4u
+#define LAYOUT_USER 8u
+
+enum layout_kind {
+	LAYOUT_NULL_PAGE,
+	LAYOUT_MONITOR,
+	LAYOUT_BOOTINFO,
+	LAYOUT_SEGMENT,
+	LAYOUT_HEAP,
+	LAYOUT_GUARD,
+	LAYOUT_STACK,
+};
+
+struct layout_range {
+	uint64_t start, end;   /* page-aligned, [start, end) */
+	uint32_t prot;         /* LAYOUT_* */
+	enum layout_kind kind;
+};
+
+#define LAYOUT_MAX_RANGES (8 + 2 * ELF_IMAGE_MAX_SEGMENTS)
+
+struct layout {
+	struct layout_range r[LAYOUT_MAX_RANGES]; /* sorted by start, not overlapping */
+	unsigned n;
+	uint64_t mem_size;
+	uint64_t heap_start, heap_end;
+	uint64_t stack_top;
+};
+
+/* Stack size for a given amount of guest RAM: mem_size / 8, clamped to [64 KiB, 8 MiB]. */
+uint64_t layout__stack_size(uint64_t mem_size);
+
+/*
+ * Lay out guest RAM for one image, or for the compat kernel (img[0]) plus a program (img[1]). Returns 0, or
+ * -1 with "<what>; <what to do>" in err (images overlapping, memory too small).
+ */
+int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *const *img,
+                  unsigned nimg, char *err, size_t errlen);
+
+/* The range containing addr, or NULL if addr is in a gap (not mapped). */
+const struct layout_range *layout__find(const struct layout *l, uint64_t addr);
+
+/* Permissions of the page at addr (0 = not mapped). */
+uint32_t layout__prot(const struct layout *l, uint64_t addr);
+
+/* Whether every page of [start, end) has the same permissions; if so, *prot receives them. */
+int layout__uniform(const struct layout *l, uint64_t start, uint64_t end, uint32_t *prot);
+
+#endif

@@ -1,0 +1,242 @@
+/* The monitor's entry point: set up one VM for one image, then run it until it exits. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pith/abi.h>
+
+#include "abicheck.h"
+#include "bootinfo.h"
+#include "compat.h"
+#include "crash.h"
+#include "hypercall.h"
+#include "load.h"
+#include "helper.h"
+#include "print.h"
+#include "seccomp_filter.h"
+#include "vm.h"
+#include "vmm.h"
+#include "x86_64/cpu.h"
+#include "x86_64/cpuid.h"
+#include "x86_64/desc.h"
+#include "x86_64/paging.h"
+
+#define TIMER_MAX 16
+
+/* Setup timings for --verbose. */
+struct timer {
+	uint64_t start, last;
+	const char *name[TIMER_MAX];
+	uint64_t ns[TIMER_MAX];
+	unsigned n;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void timer__step(struct timer *t, const char *name)
+{
+	uint64_t now = now_ns();
+
+	if (t->n < TIMER_MAX) {
+		t->name[t->n] = name;
+		t->ns[t->n++] = now - t->last;
+	}
+	t->last = now;
+}
+
+static void timer__print(const struct timer *t, const char *what)
+{
+	print__err("pith: %s timings (ms):", what);
+	for (unsigned i = 0; i < t->n; i++)
+		print__err(" %s %.3f,", t->name[i], t->ns[i] / 1e6);
+	print__err(" total %.3f\n", (t->last - t->start) / 1e6);
+}
+
+static int vm__open_images(struct vm *vm, char *err, size_t errlen)
+{
+	const char *path = vm->cfg->image_path;
+
+	if (elf_image__open(&vm->image, path, PITH_MEM_MAX, err, errlen) < 0)
+		return -1;
+	if (!vm->image.has_abi_note)
+		return compat__open_kernel(vm, err, errlen);
+	if (abicheck__image(&vm->image, path, err, errlen) < 0)
+		return -1;
+	vm->entry = vm->image.entry;
+	vm->compat_entry = vm->image.abi.compat_entry;
+	return 0;
+}
+
+static int vm__map_memory(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t size = vm->cfg->mem_size;
+	void *p;
+
+	if (size < PITH_MEM_MIN || size > PITH_MEM_MAX || size % PITH_PAGE_SIZE) {
+		snprintf(err, errlen, "guest memory size %llu is not a multiple of 4 KiB in [2 MiB, "
+		         "4 GiB]; choose another size", (unsigned long long)size);
+		return -1;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	         -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "cannot reserve %llu bytes of guest memory: %s; choose a "
+		         "smaller size", (unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	madvise(p, size, MADV_NOHUGEPAGE); /* 4 KiB host pages keep the monitor's RSS small */
+	vm->mem = (struct guest_mem){ .base = p, .size = size, .user_lo = PITH_BOOTINFO_BASE };
+	return 0;
+}
+
+/* Lay out and fill guest memory: images, descriptor tables, page tables; then the slot. */
+static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
+{
+	const struct elf_image *img[2] = { &vm->image };
+	unsigned n = 1;
+
+	if (vm->compat) {
+		img[0] = &vm->kernel;
+		img[1] = &vm->image;
+		n = 2;
+	}
+	if (layout__build(&vm->layout, vm->mem.size, img, n, err, errlen) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (load__image(img[i], &vm->mem) < 0) {
+			snprintf(err, errlen, "a segment does not fit in guest memory; give the guest "
+			         "more memory");
+			return -1;
+		}
+	if (x86_desc__write(&vm->mem) < 0 ||
+	    x86_paging__build(&vm->layout, &vm->mem, &vm->cr3, err, errlen) < 0)
+		return -1;
+	return kvm__set_memory(&vm->kvm, vm->mem.base, vm->mem.size, err, errlen);
+}
+
+static int vm__boot_cpu(struct vm *vm, char *err, size_t errlen)
+{
+	struct x86_boot boot = { .cr3 = vm->cr3, .rip = vm->entry, .rdi = PITH_BOOTINFO_BASE,
+		                 .rsp = vm->layout.stack_top, .xcr0 = vm->xcr0 };
+
+	vm->tsc_hz = x86_cpuid__tsc_hz(&vm->kvm);
+	return x86_cpu__boot(&vm->kvm, &boot, err, errlen);
+}
+
+/*
+ * Setup. The helper process fetches KVM's CPUID table (slow here: the host's own CPUID
+ * instructions trap) while this process fills guest memory and creates the vCPU.
+ */
+static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
+{
+	static struct x86_cpuid cpuid;
+
+	if (vm__open_images(vm, err, errlen) < 0)
+		return -1;
+	timer__step(t, "image");
+	if (kvm__open(&vm->kvm, err, errlen) < 0)
+		return -1;
+	timer__step(t, "create-vm");
+	cpuid.sys_fd = vm->kvm.sys_fd;
+	helper__start(x86_cpuid__fetch, &cpuid);
+	timer__step(t, "helper");
+	if (vm__map_memory(vm, err, errlen) < 0 || vm__fill_memory(vm, err, errlen) < 0)
+		return -1;
+	timer__step(t, "memory");
+	if (kvm__create_vcpu(&vm->kvm, err, errlen) < 0)
+		return -1;
+	timer__step(t, "create-vcpu");
+	helper__wait();
+	timer__step(t, "cpuid-wait");
+	if (x86_cpuid__set(&vm->kvm, &cpuid, &vm->xcr0, err, errlen) < 0 ||
+	    vm__boot_cpu(vm, err, errlen) < 0)
+		return -1;
+	timer__step(t, "vcpu-state");
+	if (bootinfo__write(vm, err, errlen) < 0)
+		return -1;
+	timer__step(t, "bootinfo");
+	return 0;
+}
+
+/* A port exit: a trap stub, the syscall stub, or a hypercall. */
+static int vm__io(struct vm *vm)
+{
+	uint16_t port = vm->kvm.run->io.port;
+
+	if (port >= PITH_TRAP_PORT_BASE && port < PITH_TRAP_PORT_BASE + X86_IDT_VECTORS)
+		return crash__trap(vm, port - PITH_TRAP_PORT_BASE);
+	if (port == PITH_TRAP_PORT_SYSCALL)
+		return compat__syscall(vm);
+	return hypercall__dispatch(vm, vm->kvm.run);
+}
+
+static int vm__loop(struct vm *vm)
+{
+	for (;;) {
+		int rc;
+
+		if (kvm_vcpu__run(&vm->kvm) < 0) {
+			print__err("pith: KVM_RUN failed: %s; check that KVM works on this machine\n",
+			           strerror(errno));
+			return PITH_EXIT_ERROR;
+		}
+		vm->exits++;
+		rc = vm->kvm.run->exit_reason == KVM_EXIT_IO ? vm__io(vm) : crash__exit(vm);
+		if (rc != HC_RESUME)
+			return rc;
+	}
+}
+
+/* Seccomp goes on last: after it, only the run loop's system calls are possible. */
+static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errlen)
+{
+	fflush(NULL); /* the caller's buffered output goes out while write() to any fd is allowed */
+	crash__prepare(vm);
+	timer__step(t, "symbols");
+	if (seccomp__install(vm->kvm.vcpu_fd, vm->cfg->verbose, err, errlen) < 0)
+		return -1;
+	timer__step(t, "seccomp");
+	if (vm->cfg->selftest_seccomp)
+		seccomp__selftest();
+	return 0;
+}
+
+/*
+ * Once the guest has run, the process exits here: the seccomp filter allows nothing but the run
+ * loop's system calls (a caller's free() could need munmap), and nothing is torn down.
+ */
+int vmm__run(const struct vmm_config *cfg)
+{
+	static struct vm vm;
+	struct timer t = { 0 };
+	char err[512];
+	int rc;
+
+	t.start = t.last = now_ns();
+	vm = (struct vm){ .cfg = cfg };
+	if (vm__setup(&vm, &t, err, sizeof(err)) < 0 ||
+	    vm__lock_down(&vm, &t, err, sizeof(err)) < 0) {
+		print__err("pith: %s\n", err);
+		return PITH_EXIT_ERROR;
+	}
+	if (cfg->verbose)
+		timer__print(&t, "setup");
+	t = (struct timer){ .start = now_ns() };
+	t.last = t.start;
+	rc = vm__loop(&vm);
+	timer__step(&t, "guest");
+	if (cfg->verbose) {
+		timer__print(&t, "run");
+		print__err("pith: %llu VM exits; exit status %d\n", (unsigned long long)vm.exits, rc);
+	}
+	_exit(rc);
+}

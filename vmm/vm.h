@@ -1,0 +1,30 @@
+/* The state of one running guest, shared by the monitor's pieces (run loop, handlers, reports). */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "elf.h"
+#include "guestmem.h"
+#include "kvm.h"
+#include "layout.h"
+#include "vmm.h"
+
+struct vm {
+	const struct vmm_config *cfg;
+	struct kvm kvm;
+	struct guest_mem mem;
+	struct layout layout;
+	struct elf_image image;    /* the program */
+	struct elf_image kernel;   /* Pith's compat kernel, when compat is set */
+	bool compat;               /* the program is a static Linux ELF run beside the compat kernel */
+	uint64_t entry;            /* where the vCPU starts */
+	uint64_t compat_entry;     /* where a `syscall` instruction is completed (0: nowhere) */
+	uint64_t cr3;              /* root of the guest's page tables */
+	uint64_t xcr0;             /* XCR0 bits the host supports */
+	uint64_t tsc_hz;
+	uint64_t exits;            /* VM exits handled (for --verbose) */
+};
+
+#endif
