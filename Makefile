@@ -10,7 +10,8 @@ HOSTCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaratio
               -D_GNU_SOURCE -Iinclude -Ivmm -Icli
 
 # Debian packages the build and the tests need. `make deps` installs the missing ones.
-DEB_PACKAGES := gcc make libseccomp-dev musl-tools dpkg-dev ca-certificates debian-archive-keyring
+DEB_PACKAGES := gcc make binutils perl util-linux libseccomp-dev musl-tools dpkg-dev \
+                ca-certificates debian-archive-keyring
 
 .PHONY: all deps run check clean distclean
 all: $(PITH) $(PITHCC) toolchain

@@ -27,7 +27,9 @@ src/thread/x86_64/clone.s src/thread/x86_64/syscall_cp.s"
 
 # -fno-pie: images are linked non-PIE, so libc.a needs no PIC (musl's configure then builds .o,
 # not .lo, objects even though Debian's gcc defaults to PIE).
-CFLAGS="-O2 -fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-pie"
+# No -O level: musl's configure then uses its own defaults (-Os, with -O2 for its hot paths:
+# malloc, string functions, internals).
+CFLAGS="-fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-pie"
 CFLAGS="$CFLAGS -I$repo/kernel/syscall"
 
 extract() {

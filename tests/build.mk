@@ -81,3 +81,15 @@ check-cli: $(PITH) $(FIXTURES)
 
 check:
 	@tests/lib/run-suites.sh "$(MAKE) -f $(firstword $(MAKEFILE_LIST))" $(CHECK_SUITES)
+
+# The toolchain: musl without syscall instructions, direct syscall calls, pith-cc as a drop-in CC.
+CHECK_SUITES += check-toolchain
+.PHONY: check-toolchain
+check-toolchain: $(TOOLCHAIN)
+	@tests/lib/run-tests.sh check-toolchain tests/toolchain/run.sh
+
+# Boot tests: build small programs with pith build, boot them, check output, status and reports.
+CHECK_SUITES += check-boot
+.PHONY: check-boot
+check-boot: all
+	@tests/lib/run-tests.sh check-boot tests/boot/run.sh

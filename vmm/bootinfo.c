@@ -12,7 +12,7 @@
 #include "vm.h"
 
 #define ALIGN16(x) (((x) + 15) & ~(uint64_t)15)
-#define PHDR_SIZE 56 /* sizeof(Elf64_Phdr) */
+#define PHDR_SIZE  56 /* sizeof(Elf64_Phdr) */
 
 /* Bytes that argv and envp need as NUL-terminated strings. */
 static uint64_t strings__size(const struct vmm_config *cfg)
@@ -54,16 +54,17 @@ static uint64_t phdrs__place(struct vm *vm, uint64_t at)
 }
 
 static int strings__write(struct vm *vm, struct pith_boot_info *bi, uint64_t at, char *err,
-                          size_t errlen)
+			  size_t errlen)
 {
 	const struct vmm_config *cfg = vm->cfg;
 	uint64_t size = strings__size(cfg), max = PITH_BOOTINFO_END - at;
 	char *dst;
 
 	if (size > max) {
-		snprintf(err, errlen, "arguments and environment too large (%llu bytes; max %llu); "
-		         "pass fewer or shorter arguments or environment variables",
-		         (unsigned long long)size, (unsigned long long)max);
+		snprintf(err, errlen,
+			 "arguments and environment too large (%llu bytes; max %llu); pass fewer "
+			 "or shorter arguments or environment variables",
+			 (unsigned long long)size, (unsigned long long)max);
 		return -1;
 	}
 	dst = guest_mem__raw(&vm->mem, at, size);
@@ -84,7 +85,7 @@ static int host__facts(struct pith_boot_info *bi, char *err, size_t errlen)
 	if (getrandom(bi->seed, sizeof(bi->seed), 0) == (ssize_t)sizeof(bi->seed))
 		return 0;
 	snprintf(err, errlen, "getrandom failed: %s; the guest needs a random seed",
-	         strerror(errno));
+		 strerror(errno));
 	return -1;
 }
 
@@ -94,21 +95,21 @@ int bootinfo__write(struct vm *vm, char *err, size_t errlen)
 	uint64_t at = ALIGN16(PITH_BOOTINFO_BASE + sizeof(*bi));
 
 	*bi = (struct pith_boot_info){
-		.magic = PITH_BOOT_MAGIC,
-		.abi_version = PITH_ABI_VERSION,
-		.flags = (vm->cfg->trace ? PITH_BOOT_TRACE : 0) | (vm->compat ? PITH_BOOT_COMPAT : 0),
-		.mem_size = vm->layout.mem_size,
-		.heap_start = vm->layout.heap_start,
-		.heap_end = vm->layout.heap_end,
-		.stack_top = vm->layout.stack_top,
-		.tsc_hz = vm->tsc_hz,
-		.phnum = vm->image.phnum,
-		.entry = vm->image.entry,
+	    .magic = PITH_BOOT_MAGIC,
+	    .abi_version = PITH_ABI_VERSION,
+	    .flags = (vm->cfg->trace ? PITH_BOOT_TRACE : 0) | (vm->compat ? PITH_BOOT_COMPAT : 0),
+	    .mem_size = vm->layout.mem_size,
+	    .heap_start = vm->layout.heap_start,
+	    .heap_end = vm->layout.heap_end,
+	    .stack_top = vm->layout.stack_top,
+	    .tsc_hz = vm->tsc_hz,
+	    .phnum = vm->image.phnum,
+	    .entry = vm->image.entry,
 	};
 	bi->phdr = phdrs__place(vm, at);
 	if (!bi->phdr) {
 		snprintf(err, errlen, "%s has too many program headers (%u); link it with fewer",
-		         vm->cfg->image_path, vm->image.phnum);
+			 vm->cfg->image_path, vm->image.phnum);
 		return -1;
 	}
 	if (bi->phdr == at)

@@ -1,8 +1,11 @@
 /* Crash reports: what the guest did wrong, its registers and a symbolized backtrace. */
 #include "crash.h"
 
+#include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pith/abi.h>
@@ -11,21 +14,24 @@
 #include "vm.h"
 #include "x86_64/desc.h"
 
-#define BACKTRACE_LINES_MAX 32   /* lines printed */
-#define BACKTRACE_WALK_MAX 65536  /* frames followed (recursion is folded) */
+#define BACKTRACE_LINES_MAX 32		/* lines printed */
+#define BACKTRACE_WALK_MAX  65536	/* frames followed (recursion is folded) */
+#define HEAP_RESERVE_MAX    (32u << 20) /* glibc's largest M_MMAP_THRESHOLD */
 
 /* Page-fault error code bits (Intel SDM Vol. 3A, 4.7). */
-#define PF_P (1u << 0)
-#define PF_W (1u << 1)
+#define PF_P	(1u << 0)
+#define PF_W	(1u << 1)
 #define PF_RSVD (1u << 3)
-#define PF_I (1u << 4)
+#define PF_I	(1u << 4)
 
 /* Vectors that push an error code (SDM Vol. 3A, table 6-1). */
-#define VEC_ERRCODE ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | \
-                     (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30))
+#define VEC_ERRCODE                                                                                \
+	((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 17) | \
+	 (1u << 21) | (1u << 29) | (1u << 30))
 #define VEC_GP 13
 #define VEC_PF 14
 
+/* clang-format off */
 static const char *const vector_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
 	"#BR bound range exceeded", "#UD invalid opcode", "#NM device not available",
@@ -38,16 +44,52 @@ static const char *const vector_names[32] = {
 	"reserved exception 26", "reserved exception 27", "#HV hypervisor injection",
 	"#VC VMM communication", "#SX security exception", "reserved exception 31",
 };
+/* clang-format on */
 
 /* The frame the CPU pushed on the IST stack (SDM Vol. 3A, 6.14.2). */
 struct trap_frame {
 	uint64_t error, rip, cs, rflags, rsp, ss;
 };
 
+/* Heap the loader's symbol index may take: 32-byte entries, plus as much for qsort's buffer. */
+static size_t symbols__heap(const struct vm *vm)
+{
+	return 64 * (vm->image.nsyms + (vm->compat ? vm->kernel.nsyms : 0)) + 64 * 1024;
+}
+
+/*
+ * Grow the heap by need bytes (virtual memory: the pages are not touched) and keep free() from
+ * giving it back, so that mallocs up to that size need no system call. glibc's mallopt can do
+ * that; with another libc, -1.
+ */
+#ifdef M_TRIM_THRESHOLD
+static int heap__reserve(size_t need)
+{
+	if (need > HEAP_RESERVE_MAX || !mallopt(M_MMAP_THRESHOLD, (int)need) ||
+	    !mallopt(M_TRIM_THRESHOLD, INT_MAX))
+		return -1;
+	free(malloc(need));
+	return 0;
+}
+#else
+static int heap__reserve(size_t need)
+{
+	(void)need;
+	return -1;
+}
+#endif
+
+/*
+ * The loader builds its symbol index (malloc, qsort) the first time a crash report symbolizes
+ * an address, after the seccomp filter is on: malloc must then not need brk or mmap. Reserve the
+ * heap for it, or else build the index now.
+ */
 void crash__prepare(struct vm *vm)
 {
 	uint64_t off;
 
+	if (heap__reserve(symbols__heap(vm)) == 0)
+		return;
 	elf_image__symbolize(&vm->image, vm->image.entry, &off);
 	if (vm->compat)
 		elf_image__symbolize(&vm->kernel, vm->kernel.entry, &off);
@@ -68,14 +110,12 @@ int crash__guest_error(struct vm *vm, const char *fmt, ...)
 
 static void regs__print(const struct kvm_regs *r)
 {
-	print__err("  rip %016llx  rsp %016llx  rflags %016llx\n"
-	           "  rax %016llx  rbx %016llx  rcx %016llx\n"
-	           "  rdx %016llx  rsi %016llx  rdi %016llx\n"
-	           "  rbp %016llx  r8  %016llx  r9  %016llx\n"
-	           "  r10 %016llx  r11 %016llx  r12 %016llx\n"
-	           "  r13 %016llx  r14 %016llx  r15 %016llx\n",
-	           r->rip, r->rsp, r->rflags, r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi,
-	           r->rbp, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15);
+	print__err(
+	    "  rip %016llx  rsp %016llx  rflags %016llx\n  rax %016llx  rbx %016llx  rcx %016llx\n "
+	    " rdx %016llx  rsi %016llx  rdi %016llx\n  rbp %016llx  r8  %016llx  r9  %016llx\n  "
+	    "r10 %016llx  r11 %016llx  r12 %016llx\n  r13 %016llx  r14 %016llx  r15 %016llx\n",
+	    r->rip, r->rsp, r->rflags, r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp,
+	    r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15);
 }
 
 static const char *symbol__find(const struct vm *vm, uint64_t addr, uint64_t *off)
@@ -95,7 +135,7 @@ static void frame__print(const struct vm *vm, unsigned n, uint64_t addr)
 
 	if (name)
 		print__err("  #%u 0x%016llx %s+%#llx\n", n, (unsigned long long)addr, name,
-		           (unsigned long long)(off + (addr - look)));
+			   (unsigned long long)(off + (addr - look)));
 	else
 		print__err("  #%u 0x%016llx ??\n", n, (unsigned long long)addr);
 }
@@ -118,18 +158,31 @@ static uint64_t word__read(const struct vm *vm, uint64_t addr)
 	return w;
 }
 
-/*
- * Frame 0 at a function's first instruction (or outside any function: a call through a bad
- * pointer) has not pushed RBP yet: its caller's return address is still at [RSP].
- */
-static unsigned backtrace__entry_frame(const struct vm *vm, uint64_t rip, uint64_t rsp)
+/* Whether the instruction before ret is a call (e8 rel32, or ff /2 with 0 to 5 more bytes). */
+static int call__precedes(const struct vm *vm, uint64_t ret)
 {
-	uint64_t off = 0, ret;
+	const uint8_t *p = guest_mem__ptr(&vm->mem, ret - 7, 7);
 
-	if (symbol__find(vm, rip, &off) && off != 0)
+	if (!p || !code__is(vm, ret - 7))
+		return 0;
+	if (p[2] == 0xe8)
 		return 1;
-	ret = word__read(vm, rsp);
-	if (!code__is(vm, ret))
+	for (int len = 2; len <= 7; len++)
+		if (p[7 - len] == 0xff && (p[8 - len] >> 3 & 7) == 2)
+			return 1;
+	return 0;
+}
+
+/*
+ * Frame 0 may not have pushed RBP: at a function's first instruction, after a call through a
+ * bad pointer, or in a leaf function built without frame pointers. Then the caller's return
+ * address is at [RSP]; a word there that follows a call instruction is taken as frame 1.
+ */
+static unsigned backtrace__entry_frame(const struct vm *vm, uint64_t rsp, uint64_t rbp)
+{
+	uint64_t ret = word__read(vm, rsp);
+
+	if (!code__is(vm, ret) || !call__precedes(vm, ret) || ret == word__read(vm, rbp + 8))
 		return 1;
 	frame__print(vm, 1, ret);
 	return 2;
@@ -138,7 +191,8 @@ static unsigned backtrace__entry_frame(const struct vm *vm, uint64_t rip, uint64
 static void repeats__print(unsigned repeats)
 {
 	if (repeats)
-		print__err("  ... the frame above %u more time%s\n", repeats, repeats > 1 ? "s" : "");
+		print__err("  ... the frame above %u more time%s\n", repeats,
+			   repeats > 1 ? "s" : "");
 }
 
 /*
@@ -153,7 +207,7 @@ static void backtrace__print(const struct vm *vm, uint64_t rip, uint64_t rsp, ui
 
 	print__err("backtrace:\n");
 	frame__print(vm, 0, rip);
-	for (n = backtrace__entry_frame(vm, rip, rsp); n < BACKTRACE_WALK_MAX; n++) {
+	for (n = backtrace__entry_frame(vm, rsp, rbp); n < BACKTRACE_WALK_MAX; n++) {
 		uint64_t next = word__read(vm, rbp), ret = word__read(vm, rbp + 8);
 
 		if (!code__is(vm, ret) || lines == BACKTRACE_LINES_MAX)
@@ -180,7 +234,7 @@ static void code__print(const struct vm *vm, uint64_t rip)
 
 	if (c)
 		print__err("  code at rip: %02x %02x %02x %02x %02x %02x %02x %02x\n", c[0], c[1],
-		           c[2], c[3], c[4], c[5], c[6], c[7]);
+			   c[2], c[3], c[4], c[5], c[6], c[7]);
 }
 
 /* Registers and backtrace; with no readable registers, just say so. */
@@ -228,8 +282,9 @@ static const char *pf__cause(const struct vm *vm, uint64_t cr2, uint32_t ec)
 	if ((ec & PF_P) && (ec & PF_I))
 		return "executed non-executable memory";
 	if ((ec & PF_P) && (ec & PF_W))
-		return r && r->kind == LAYOUT_BOOTINFO ? "write to the read-only boot info"
-		                                       : "write to read-only memory (code or rodata)";
+		return r && r->kind == LAYOUT_BOOTINFO
+			   ? "write to the read-only boot info"
+			   : "write to read-only memory (code or rodata)";
 	return "access to unmapped memory";
 }
 
@@ -242,22 +297,23 @@ static void pf__print(struct vm *vm, uint32_t ec)
 		print__err("pith: guest crashed: #PF page fault (error code %#x)\n", ec);
 		return;
 	}
-	print__err("pith: guest crashed: #PF page fault: %s\n"
-	           "  %s at address 0x%016llx (error code %#x)\n",
-	           pf__cause(vm, s.cr2, ec), access, (unsigned long long)s.cr2, ec);
+	print__err(
+	    "pith: guest crashed: #PF page fault: %s\n  %s at address 0x%016llx (error code %#x)\n",
+	    pf__cause(vm, s.cr2, ec), access, (unsigned long long)s.cr2, ec);
 }
 
 static void gp__print(uint32_t ec)
 {
 	if (ec & 2)
-		print__err("pith: guest crashed: #GP general protection: interrupt vector %u through "
-		           "the IDT (int/int3 are not allowed in a Pith guest)\n", ec >> 3);
+		print__err("pith: guest crashed: #GP general protection: interrupt vector %u "
+			   "through the IDT (int/int3 are not allowed in a Pith guest)\n",
+			   ec >> 3);
 	else if (ec)
-		print__err("pith: guest crashed: #GP general protection (selector error code %#x)\n",
-		           ec);
+		print__err(
+		    "pith: guest crashed: #GP general protection (selector error code %#x)\n", ec);
 	else
 		print__err("pith: guest crashed: #GP general protection: a privileged instruction, "
-		           "a closed I/O port or a non-canonical address\n");
+			   "a closed I/O port or a non-canonical address\n");
 }
 
 static void trap__headline(struct vm *vm, unsigned vector, const struct trap_frame *f)
@@ -268,7 +324,7 @@ static void trap__headline(struct vm *vm, unsigned vector, const struct trap_fra
 		gp__print((uint32_t)f->error);
 	else if (VEC_ERRCODE & (1u << vector))
 		print__err("pith: guest crashed: %s (error code %#llx)\n", vector_names[vector],
-		           (unsigned long long)f->error);
+			   (unsigned long long)f->error);
 	else
 		print__err("pith: guest crashed: %s\n", vector_names[vector]);
 }
@@ -296,10 +352,12 @@ int crash__trap(struct vm *vm, unsigned vector)
 		return PITH_EXIT_CRASH;
 	if (frame__read(vm, vector, r.rsp, &f) < 0) {
 		print__err("pith: guest crashed: %s (exception frame unreadable at rsp %#llx)\n",
-		           vector_names[vector], r.rsp);
+			   vector_names[vector], r.rsp);
 		return PITH_EXIT_CRASH;
 	}
 	trap__headline(vm, vector, &f);
+	if (!(f.cs & 3))
+		print__err("  (at CPL0, in a monitor stub: a monitor bug)\n");
 	r.rip = f.rip;
 	r.rsp = f.rsp;
 	r.rflags = f.rflags;
@@ -315,18 +373,20 @@ static void exit__headline(struct vm *vm, const struct kvm_run *run)
 		break;
 	case KVM_EXIT_MMIO:
 		print__err("pith: guest crashed: %s %s memory at 0x%016llx (len %u)\n",
-		           run->mmio.is_write ? "write to" : "read from",
-		           run->mmio.phys_addr < vm->layout.mem_size ? "protected" : "unbacked",
-		           (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+			   run->mmio.is_write ? "write to" : "read from",
+			   run->mmio.phys_addr < vm->layout.mem_size ? "protected" : "unbacked",
+			   (unsigned long long)run->mmio.phys_addr, run->mmio.len);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		print__err("pith: guest crashed: KVM internal error %u%s\n", run->internal.suberror,
-		           run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-		                   ? " (the host could not emulate an instruction)" : "");
+			   run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+			       ? " (the host could not emulate an instruction)"
+			       : "");
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		print__err("pith: guest crashed: the virtual CPU could not enter the guest (reason "
-		           "%#llx)\n", (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			   "%#llx)\n",
+			   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_HLT:
 		print__err("pith: guest crashed: the virtual CPU halted\n");

@@ -7,8 +7,8 @@
 struct vm;
 
 /*
- * Build what a crash report needs while the process may still allocate memory (the symbol
- * index): after the seccomp filter, malloc's brk/mmap would kill the monitor mid-report.
+ * Prepare, while every system call is still allowed, what a crash report needs under the
+ * seccomp filter: heap for the loader's symbol index (malloc's brk/mmap would be fatal then).
  */
 void crash__prepare(struct vm *vm);
 

@@ -10,8 +10,8 @@
 static int wait__handle(struct vm *vm, void *arg)
 {
 	const struct pith_hc_wait *w = arg;
-	struct timespec ts = { .tv_sec = (time_t)(w->timeout_ns / 1000000000u),
-		               .tv_nsec = (long)(w->timeout_ns % 1000000000u) };
+	struct timespec ts = {.tv_sec = (time_t)(w->timeout_ns / 1000000000u),
+			      .tv_nsec = (long)(w->timeout_ns % 1000000000u)};
 
 	(void)vm;
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)

@@ -1,4 +1,4 @@
-/* Hypercall registry and dispatch: each handler registers itself, keyed by port, in a linker section. */
+/* Hypercall registry and dispatch: handlers register themselves, keyed by port, in a section. */
 #include "hypercall.h"
 
 #include <string.h>
@@ -18,12 +18,12 @@ static const struct hypercall *hypercall__find(uint16_t port)
 }
 
 static int hypercall__bad_access(struct vm *vm, const struct hypercall *h,
-                                 const struct kvm_run *run)
+				 const struct kvm_run *run)
 {
-	return crash__guest_error(vm, "%s hypercall with a %u-byte %s%s (a hypercall is one 4-byte "
-	                          "out)", h->name, run->io.size,
-	                          run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
-	                          run->io.count != 1 ? " string" : "");
+	return crash__guest_error(
+	    vm, "%s hypercall with a %u-byte %s%s (a hypercall is one 4-byte out)", h->name,
+	    run->io.size, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+	    run->io.count != 1 ? " string" : "");
 }
 
 /* Copy the struct in, run the handler on the copy, copy it back (for OUT fields). */
@@ -35,7 +35,7 @@ static int hypercall__call(struct vm *vm, const struct hypercall *h, uint32_t ad
 
 	if (!p)
 		return crash__guest_error(vm, "%s hypercall with an invalid address %#x (len %u)",
-		                          h->name, addr, h->arg_size);
+					  h->name, addr, h->arg_size);
 	memcpy(arg, p, h->arg_size);
 	rc = h->handle(vm, arg);
 	memcpy(p, arg, h->arg_size);
@@ -49,7 +49,7 @@ int hypercall__dispatch(struct vm *vm, const struct kvm_run *run)
 
 	if (!h)
 		return crash__guest_error(vm, "port I/O to port %#x, which is not a hypercall port",
-		                          run->io.port);
+					  run->io.port);
 	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1)
 		return hypercall__bad_access(vm, h, run);
 	memcpy(&addr, (const uint8_t *)run + run->io.data_offset, sizeof(addr));

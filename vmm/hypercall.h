@@ -1,4 +1,4 @@
-/* Hypercall registry and dispatch: each handler registers itself, keyed by port, in a linker section. */
+/* Hypercall registry and dispatch: handlers register themselves, keyed by port, in a section. */
 #ifndef VMM_HYPERCALL_H
 #define VMM_HYPERCALL_H
 
@@ -15,20 +15,19 @@ struct vm;
 #define HC_ARG_MAX 64
 
 struct hypercall {
-	uint16_t port;       /* PITH_HC_* */
-	uint16_t arg_size;   /* sizeof the call's struct */
-	const char *name;    /* for messages: "console" */
+	uint16_t port;	   /* PITH_HC_* */
+	uint16_t arg_size; /* sizeof the call's struct */
+	const char *name;  /* for messages: "console" */
 	/* arg: a private copy of the guest's struct; returns HC_RESUME or a `pith run` status */
 	int (*handle)(struct vm *vm, void *arg);
 };
 
 /* Register a handler: HYPERCALL(PITH_HC_CONSOLE, console, struct pith_hc_console, fn); */
-#define HYPERCALL(port_, name_, type_, fn_)                                                     \
-	_Static_assert(sizeof(type_) <= HC_ARG_MAX, "hypercall struct too large");              \
-	static const struct hypercall hypercall_##name_                                         \
-		__attribute__((used, section("pith_hypercalls"), aligned(sizeof(void *)))) = {  \
-			.port = (port_), .arg_size = sizeof(type_), .name = #name_, .handle = (fn_) \
-		}
+#define HYPERCALL(port_, name_, type_, fn_)                                                        \
+	_Static_assert(sizeof(type_) <= HC_ARG_MAX, "hypercall struct too large");                 \
+	static const struct hypercall hypercall_##name_                                            \
+	    __attribute__((used, section("pith_hypercalls"), aligned(sizeof(void *)))) = {         \
+		.port = (port_), .arg_size = sizeof(type_), .name = #name_, .handle = (fn_)}
 
 /*
  * Handle a KVM_EXIT_IO on a port that is not a trap port: check it is a 4-byte `out` to a

@@ -8,7 +8,7 @@
 #include <linux/kvm.h>
 
 struct kvm {
-	int sys_fd;          /* /dev/kvm */
+	int sys_fd; /* /dev/kvm */
 	int vm_fd;
 	int vcpu_fd;
 	struct kvm_run *run; /* the vCPU's shared run area */

@@ -29,10 +29,10 @@ uint64_t layout__stack_size(uint64_t mem_size)
 }
 
 static void layout__add(struct layout *l, uint64_t start, uint64_t end, uint32_t prot,
-                        enum layout_kind kind)
+			enum layout_kind kind)
 {
 	if (start < end)
-		l->r[l->n++] = (struct layout_range){ start, end, prot, kind };
+		l->r[l->n++] = (struct layout_range){start, end, prot, kind};
 }
 
 /*
@@ -51,7 +51,7 @@ static void layout__add_fixed(struct layout *l)
 	layout__add(l, X86_IST_BASE, X86_IST_TOP, s_rw, LAYOUT_MONITOR);
 	layout__add(l, X86_IST_TOP, PITH_MONITOR_END, 0, LAYOUT_MONITOR); /* page tables */
 	layout__add(l, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END, LAYOUT_R | LAYOUT_USER,
-	            LAYOUT_BOOTINFO);
+		    LAYOUT_BOOTINFO);
 }
 
 static uint32_t segment__prot(const struct elf_segment *s)
@@ -76,15 +76,15 @@ static int images__overlap(const struct elf_image *a, const struct elf_image *b)
 
 /* Insert the segments of all images, keeping the ranges sorted by address. */
 static void layout__add_segments(struct layout *l, const struct elf_image *const *img,
-                                 unsigned nimg)
+				 unsigned nimg)
 {
 	unsigned first = l->n;
 
 	for (unsigned i = 0; i < nimg; i++)
 		for (unsigned k = 0; k < img[i]->nseg; k++) {
 			const struct elf_segment *s = &img[i]->seg[k];
-			struct layout_range r = { page_down(s->vaddr), page_up(s->vaddr + s->memsz),
-			                          segment__prot(s), LAYOUT_SEGMENT };
+			struct layout_range r = {page_down(s->vaddr), page_up(s->vaddr + s->memsz),
+						 segment__prot(s), LAYOUT_SEGMENT};
 			unsigned j = l->n++;
 
 			for (; j > first && l->r[j - 1].start > r.start; j--)
@@ -104,22 +104,25 @@ static uint64_t images__end(const struct elf_image *const *img, unsigned nimg)
 }
 
 int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *const *img,
-                  unsigned nimg, char *err, size_t errlen)
+		  unsigned nimg, char *err, size_t errlen)
 {
 	uint64_t stack = layout__stack_size(mem_size), end = images__end(img, nimg);
 
 	l->n = 0;
 	l->mem_size = mem_size;
 	if (end + PITH_PAGE_SIZE + stack > mem_size) {
-		snprintf(err, errlen, "guest memory too small: %llu KiB, the image needs %llu KiB "
-		         "plus %llu KiB of stack; give the guest more memory",
-		         (unsigned long long)(mem_size / KIB), (unsigned long long)(end / KIB),
-		         (unsigned long long)(stack / KIB));
+		snprintf(err, errlen,
+			 "guest memory too small: %llu KiB, the image needs %llu KiB plus %llu KiB "
+			 "of stack; give the guest more memory",
+			 (unsigned long long)(mem_size / KIB), (unsigned long long)(end / KIB),
+			 (unsigned long long)(stack / KIB));
 		return -1;
 	}
 	if (nimg == 2 && images__overlap(img[0], img[1])) {
-		snprintf(err, errlen, "the program and the compat kernel overlap in guest memory; "
-		         "link the program above %#llx", (unsigned long long)images__end(img, 1));
+		snprintf(err, errlen,
+			 "the program and the compat kernel overlap in guest memory; link the "
+			 "program above %#llx",
+			 (unsigned long long)images__end(img, 1));
 		return -1;
 	}
 	layout__add_fixed(l);
@@ -130,7 +133,7 @@ int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *c
 	layout__add(l, l->heap_start, l->heap_end, LAYOUT_R | LAYOUT_W | LAYOUT_USER, LAYOUT_HEAP);
 	layout__add(l, l->heap_end, l->heap_end + PITH_PAGE_SIZE, 0, LAYOUT_GUARD);
 	layout__add(l, l->heap_end + PITH_PAGE_SIZE, mem_size, LAYOUT_R | LAYOUT_W | LAYOUT_USER,
-	            LAYOUT_STACK);
+		    LAYOUT_STACK);
 	return 0;
 }
 

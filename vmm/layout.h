@@ -8,9 +8,9 @@
 #include "elf.h"
 
 /* Page permissions. A range without LAYOUT_R is not mapped at all. */
-#define LAYOUT_R 1u
-#define LAYOUT_W 2u
-#define LAYOUT_X 4u
+#define LAYOUT_R    1u
+#define LAYOUT_W    2u
+#define LAYOUT_X    4u
 #define LAYOUT_USER 8u
 
 enum layout_kind {
@@ -24,8 +24,8 @@ enum layout_kind {
 };
 
 struct layout_range {
-	uint64_t start, end;   /* page-aligned, [start, end) */
-	uint32_t prot;         /* LAYOUT_* */
+	uint64_t start, end; /* page-aligned, [start, end) */
+	uint32_t prot;	     /* LAYOUT_* */
 	enum layout_kind kind;
 };
 
@@ -43,11 +43,11 @@ struct layout {
 uint64_t layout__stack_size(uint64_t mem_size);
 
 /*
- * Lay out guest RAM for one image, or for the compat kernel (img[0]) plus a program (img[1]). Returns 0, or
- * -1 with "<what>; <what to do>" in err (images overlapping, memory too small).
+ * Lay out guest RAM for one image, or for the compat kernel (img[0]) plus a program (img[1]).
+ * Returns 0, or -1 with "<what>; <what to do>" in err (images overlapping, memory too small).
  */
 int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *const *img,
-                  unsigned nimg, char *err, size_t errlen);
+		  unsigned nimg, char *err, size_t errlen);
 
 /* The range containing addr, or NULL if addr is in a gap (not mapped). */
 const struct layout_range *layout__find(const struct layout *l, uint64_t addr);

@@ -8,9 +8,9 @@ static inline long rawsys__call3(long n, long a, long b, long c)
 	long r;
 
 	__asm__ volatile("syscall"
-	                 : "=a"(r)
-	                 : "a"(n), "D"(a), "S"(b), "d"(c)
-	                 : "rcx", "r11", "memory");
+			 : "=a"(r)
+			 : "a"(n), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
 	return r;
 }
 

@@ -82,26 +82,29 @@ static int vm__map_memory(struct vm *vm, char *err, size_t errlen)
 	void *p;
 
 	if (size < PITH_MEM_MIN || size > PITH_MEM_MAX || size % PITH_PAGE_SIZE) {
-		snprintf(err, errlen, "guest memory size %llu is not a multiple of 4 KiB in [2 MiB, "
-		         "4 GiB]; choose another size", (unsigned long long)size);
+		snprintf(err, errlen,
+			 "guest memory size %llu is not a multiple of 4 KiB in [2 MiB, 4 GiB]; "
+			 "choose another size",
+			 (unsigned long long)size);
 		return -1;
 	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-	         -1, 0);
+		 -1, 0);
 	if (p == MAP_FAILED) {
-		snprintf(err, errlen, "cannot reserve %llu bytes of guest memory: %s; choose a "
-		         "smaller size", (unsigned long long)size, strerror(errno));
+		snprintf(err, errlen,
+			 "cannot reserve %llu bytes of guest memory: %s; choose a smaller size",
+			 (unsigned long long)size, strerror(errno));
 		return -1;
 	}
 	madvise(p, size, MADV_NOHUGEPAGE); /* 4 KiB host pages keep the monitor's RSS small */
-	vm->mem = (struct guest_mem){ .base = p, .size = size, .user_lo = PITH_BOOTINFO_BASE };
+	vm->mem = (struct guest_mem){.base = p, .size = size, .user_lo = PITH_BOOTINFO_BASE};
 	return 0;
 }
 
 /* Lay out and fill guest memory: images, descriptor tables, page tables; then the slot. */
 static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
 {
-	const struct elf_image *img[2] = { &vm->image };
+	const struct elf_image *img[2] = {&vm->image};
 	unsigned n = 1;
 
 	if (vm->compat) {
@@ -113,8 +116,9 @@ static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	for (unsigned i = 0; i < n; i++)
 		if (load__image(img[i], &vm->mem) < 0) {
-			snprintf(err, errlen, "a segment does not fit in guest memory; give the guest "
-			         "more memory");
+			snprintf(
+			    err, errlen,
+			    "a segment does not fit in guest memory; give the guest more memory");
 			return -1;
 		}
 	if (x86_desc__write(&vm->mem) < 0 ||
@@ -125,8 +129,11 @@ static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
 
 static int vm__boot_cpu(struct vm *vm, char *err, size_t errlen)
 {
-	struct x86_boot boot = { .cr3 = vm->cr3, .rip = vm->entry, .rdi = PITH_BOOTINFO_BASE,
-		                 .rsp = vm->layout.stack_top, .xcr0 = vm->xcr0 };
+	struct x86_boot boot = {.cr3 = vm->cr3,
+				.rip = vm->entry,
+				.rdi = PITH_BOOTINFO_BASE,
+				.rsp = vm->layout.stack_top,
+				.xcr0 = vm->xcr0};
 
 	vm->tsc_hz = x86_cpuid__tsc_hz(&vm->kvm);
 	return x86_cpu__boot(&vm->kvm, &boot, err, errlen);
@@ -167,16 +174,21 @@ static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* A port exit: a trap stub, the syscall stub, or a hypercall. */
+/*
+ * A port exit: a trap stub or the syscall stub (a 1-byte out, as the stubs do), or else a
+ * hypercall (hypercall__dispatch refuses anything else).
+ */
 static int vm__io(struct vm *vm)
 {
-	uint16_t port = vm->kvm.run->io.port;
+	const struct kvm_run *run = vm->kvm.run;
+	uint16_t port = run->io.port;
+	int stub = run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 && run->io.count == 1;
 
-	if (port >= PITH_TRAP_PORT_BASE && port < PITH_TRAP_PORT_BASE + X86_IDT_VECTORS)
+	if (stub && port >= PITH_TRAP_PORT_BASE && port < PITH_TRAP_PORT_BASE + X86_IDT_VECTORS)
 		return crash__trap(vm, port - PITH_TRAP_PORT_BASE);
-	if (port == PITH_TRAP_PORT_SYSCALL)
+	if (stub && port == PITH_TRAP_PORT_SYSCALL)
 		return compat__syscall(vm);
-	return hypercall__dispatch(vm, vm->kvm.run);
+	return hypercall__dispatch(vm, run);
 }
 
 static int vm__loop(struct vm *vm)
@@ -185,8 +197,9 @@ static int vm__loop(struct vm *vm)
 		int rc;
 
 		if (kvm_vcpu__run(&vm->kvm) < 0) {
-			print__err("pith: KVM_RUN failed: %s; check that KVM works on this machine\n",
-			           strerror(errno));
+			print__err(
+			    "pith: KVM_RUN failed: %s; check that KVM works on this machine\n",
+			    strerror(errno));
 			return PITH_EXIT_ERROR;
 		}
 		vm->exits++;
@@ -201,7 +214,7 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 {
 	fflush(NULL); /* the caller's buffered output goes out while write() to any fd is allowed */
 	crash__prepare(vm);
-	timer__step(t, "symbols");
+	timer__step(t, "crash-prep");
 	if (seccomp__install(vm->kvm.vcpu_fd, vm->cfg->verbose, err, errlen) < 0)
 		return -1;
 	timer__step(t, "seccomp");
@@ -217,12 +230,12 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 int vmm__run(const struct vmm_config *cfg)
 {
 	static struct vm vm;
-	struct timer t = { 0 };
+	struct timer t = {0};
 	char err[512];
 	int rc;
 
 	t.start = t.last = now_ns();
-	vm = (struct vm){ .cfg = cfg };
+	vm = (struct vm){.cfg = cfg};
 	if (vm__setup(&vm, &t, err, sizeof(err)) < 0 ||
 	    vm__lock_down(&vm, &t, err, sizeof(err)) < 0) {
 		print__err("pith: %s\n", err);
@@ -230,13 +243,10 @@ int vmm__run(const struct vmm_config *cfg)
 	}
 	if (cfg->verbose)
 		timer__print(&t, "setup");
-	t = (struct timer){ .start = now_ns() };
-	t.last = t.start;
+	t.start = now_ns();
 	rc = vm__loop(&vm);
-	timer__step(&t, "guest");
-	if (cfg->verbose) {
-		timer__print(&t, "run");
-		print__err("pith: %llu VM exits; exit status %d\n", (unsigned long long)vm.exits, rc);
-	}
+	if (cfg->verbose)
+		print__err("pith: guest ran %.3f ms, %llu VM exits, exit status %d\n",
+			   (now_ns() - t.start) / 1e6, (unsigned long long)vm.exits, rc);
 	_exit(rc);
 }

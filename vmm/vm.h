@@ -16,15 +16,15 @@ struct vm {
 	struct kvm kvm;
 	struct guest_mem mem;
 	struct layout layout;
-	struct elf_image image;    /* the program */
-	struct elf_image kernel;   /* Pith's compat kernel, when compat is set */
-	bool compat;               /* the program is a static Linux ELF run beside the compat kernel */
-	uint64_t entry;            /* where the vCPU starts */
-	uint64_t compat_entry;     /* where a `syscall` instruction is completed (0: nowhere) */
-	uint64_t cr3;              /* root of the guest's page tables */
-	uint64_t xcr0;             /* XCR0 bits the host supports */
+	struct elf_image image;	 /* the program */
+	struct elf_image kernel; /* Pith's compat kernel, when compat is set */
+	bool compat;	       /* the program is a static Linux ELF run beside the compat kernel */
+	uint64_t entry;	       /* where the vCPU starts */
+	uint64_t compat_entry; /* where a `syscall` instruction is completed (0: nowhere) */
+	uint64_t cr3;	       /* root of the guest's page tables */
+	uint64_t xcr0;	       /* XCR0 bits the host supports */
 	uint64_t tsc_hz;
-	uint64_t exits;            /* VM exits handled (for --verbose) */
+	uint64_t exits; /* VM exits handled (for --verbose) */
 };
 
 #endif

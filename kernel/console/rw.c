@@ -41,7 +41,7 @@ static long iov_total(const struct iovec *iov, int iovcnt)
 
 	if (iovcnt < 0 || iovcnt > PITH_IOV_MAX)
 		return -EINVAL;
-	if (!pith_user_readable(iov, (size_t)iovcnt * sizeof(*iov)))
+	if (iovcnt && !pith_user_readable(iov, (size_t)iovcnt * sizeof(*iov)))
 		return -EFAULT;
 	for (int i = 0; i < iovcnt; i++) {
 		if ((ssize_t)iov[i].iov_len < 0)
@@ -64,13 +64,14 @@ static void write_gathered(int fd, const struct iovec *iov, size_t total)
 		size_t len = iov[i].iov_len < total ? iov[i].iov_len : total;
 
 		total -= len;
+		if (!len)
+			continue;
 		if (used && len > BATCH_SIZE - used) {
 			pith_console_out(fd, batch, used);
 			used = 0;
 		}
 		if (used == 0 && (len >= BATCH_SIZE || total == 0)) {
-			if (len)
-				pith_console_out(fd, iov[i].iov_base, len); /* no copy needed */
+			pith_console_out(fd, iov[i].iov_base, len); /* no copy needed */
 			continue;
 		}
 		memcpy(batch + used, iov[i].iov_base, len);

@@ -25,9 +25,12 @@ static long mmap_check(size_t len, int prot, int flags, int fd, long off)
 		return -EINVAL;
 	if (!pith_mem_page_round(len))
 		return -ENOMEM;
-	if (type == MAP_SHARED_VALIDATE ? (flags & ~KNOWN_MAP_FLAGS) != 0
-					: type != MAP_SHARED && type != MAP_PRIVATE)
-		return type == MAP_SHARED_VALIDATE ? -EOPNOTSUPP : -EINVAL;
+	if (type == MAP_SHARED_VALIDATE) {
+		if (flags & ~KNOWN_MAP_FLAGS)
+			return -EOPNOTSUPP;
+	} else if (type != MAP_SHARED && type != MAP_PRIVATE) {
+		return -EINVAL;
+	}
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | LINUX_PROT_SEM))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))

@@ -26,13 +26,13 @@ static long set_fs(uint64_t base)
 	return 0;
 }
 
-PITH_SYSCALL2(arch_prctl, int, code, unsigned long, addr)
+PITH_SYSCALL2(arch_prctl, int, code, void *, addr)
 {
 	switch (code) {
 	case LINUX_ARCH_SET_FS:
-		return set_fs(addr);
+		return set_fs((uint64_t)(uintptr_t)addr);
 	case LINUX_ARCH_GET_FS:
-		if (!pith_user_writable((void *)addr, sizeof(uint64_t)))
+		if (!pith_user_writable(addr, sizeof(uint64_t)))
 			return -EFAULT;
 		*(uint64_t *)addr = pith_rdfsbase();
 		return 0;

@@ -44,9 +44,13 @@ enum {
 /* Set at boot from PITH_BOOT_TRACE; the untraced path tests only this. */
 extern int pith_trace_enabled;
 
-/* Print one strace-style line for syscall nr to stderr (through the console hypercall). */
-__attribute__((cold)) void pith_trace_syscall(int nr, unsigned kinds, int retkind, long ret,
-					      const long *args);
+/*
+ * Print one strace-style line for syscall nr to stderr (through the console hypercall). The
+ * arguments come by value, and only those the syscall takes (the rest 0), so the untraced path
+ * keeps no more of them alive than its body does.
+ */
+__attribute__((cold)) void pith_trace_syscall(int nr, unsigned kinds, int retkind, long ret, long a,
+					      long b, long c, long d, long e, long f);
 
 /* -ENOSYS for a syscall the image does not have (traced as such when tracing is on). */
 long pith_syscall_enosys(long nr, long a, long b, long c, long d, long e, long f);
@@ -71,44 +75,50 @@ void pith_syscall_init(const struct pith_boot_info *bi);
  * syscall names as macros (musl's `#define prlimit64 prlimit` under _GNU_SOURCE), and an
  * argument passed on unpasted would be expanded.
  */
-#define PITH_SYSCALL_(fn, n, retkind, kinds, params, args)                                         \
+#define PITH_SYSCALL_(fn, n, retkind, kinds, params, args, targs)                                  \
 	static long fn##_impl params;                                                              \
 	_Static_assert(fn##_nargs == n, #fn ": argument count differs from syscalls.def");         \
 	long fn(long a, long b, long c, long d, long e, long f);                                   \
 	long fn(long a, long b, long c, long d, long e, long f)                                    \
 	{                                                                                          \
+		(void)a, (void)b, (void)c, (void)d, (void)e, (void)f;                              \
 		if ((retkind) == PITH_RET_NONE && __builtin_expect(pith_trace_enabled, 0))         \
-			pith_trace_syscall(fn##_nr, kinds, retkind, 0,                             \
-					   (const long[]){a, b, c, d, e, f});                      \
+			pith_trace_syscall(fn##_nr, kinds, retkind, 0, targs);                     \
 		long ret = fn##_impl args;                                                         \
 		if ((retkind) != PITH_RET_NONE && __builtin_expect(pith_trace_enabled, 0))         \
-			pith_trace_syscall(fn##_nr, kinds, retkind, ret,                           \
-					   (const long[]){a, b, c, d, e, f});                      \
+			pith_trace_syscall(fn##_nr, kinds, retkind, ret, targs);                   \
 		return ret;                                                                        \
 	}                                                                                          \
 	static long fn##_impl params
 
-#define PITH_SYSCALL0_(rk, fn)	       PITH_SYSCALL_(fn, 0, rk, 0, (void), ())
-#define PITH_SYSCALL1_(rk, fn, t1, a1) PITH_SYSCALL_(fn, 1, rk, PITH_K(0, t1), (t1 a1), ((t1)a))
+#define PITH_SYSCALL0_(rk, fn) PITH_SYSCALL_(fn, 0, rk, 0, (void), (), PITH_TARGS(0, 0, 0, 0, 0, 0))
+#define PITH_SYSCALL1_(rk, fn, t1, a1)                                                             \
+	PITH_SYSCALL_(fn, 1, rk, PITH_K(0, t1), (t1 a1), ((t1)a), PITH_TARGS(a, 0, 0, 0, 0, 0))
 #define PITH_SYSCALL2_(rk, fn, t1, a1, t2, a2)                                                     \
-	PITH_SYSCALL_(fn, 2, rk, PITH_K(0, t1) | PITH_K(1, t2), (t1 a1, t2 a2), ((t1)a, (t2)b))
+	PITH_SYSCALL_(fn, 2, rk, PITH_K(0, t1) | PITH_K(1, t2), (t1 a1, t2 a2), ((t1)a, (t2)b),    \
+		      PITH_TARGS(a, b, 0, 0, 0, 0))
 #define PITH_SYSCALL3_(rk, fn, t1, a1, t2, a2, t3, a3)                                             \
 	PITH_SYSCALL_(fn, 3, rk, PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3),                    \
-		      (t1 a1, t2 a2, t3 a3), ((t1)a, (t2)b, (t3)c))
+		      (t1 a1, t2 a2, t3 a3), ((t1)a, (t2)b, (t3)c), PITH_TARGS(a, b, c, 0, 0, 0))
 #define PITH_SYSCALL4_(rk, fn, t1, a1, t2, a2, t3, a3, t4, a4)                                     \
 	PITH_SYSCALL_(fn, 4, rk, PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4),    \
-		      (t1 a1, t2 a2, t3 a3, t4 a4), ((t1)a, (t2)b, (t3)c, (t4)d))
+		      (t1 a1, t2 a2, t3 a3, t4 a4), ((t1)a, (t2)b, (t3)c, (t4)d),                  \
+		      PITH_TARGS(a, b, c, d, 0, 0))
 #define PITH_SYSCALL5_(rk, fn, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                             \
 	PITH_SYSCALL_(fn, 5, rk,                                                                   \
 		      PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4) |              \
 			  PITH_K(4, t5),                                                           \
-		      (t1 a1, t2 a2, t3 a3, t4 a4, t5 a5), ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e))
+		      (t1 a1, t2 a2, t3 a3, t4 a4, t5 a5), ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e),    \
+		      PITH_TARGS(a, b, c, d, e, 0))
 #define PITH_SYSCALL6_(rk, fn, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                     \
 	PITH_SYSCALL_(fn, 6, rk,                                                                   \
 		      PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4) |              \
 			  PITH_K(4, t5) | PITH_K(5, t6),                                           \
 		      (t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6),                                  \
-		      ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e, (t6)f))
+		      ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e, (t6)f), PITH_TARGS(a, b, c, d, e, f))
+
+/* The six trace arguments as one macro argument. */
+#define PITH_TARGS(a, b, c, d, e, f) a, b, c, d, e, f
 
 #define PITH_SYSCALL0(name)	 PITH_SYSCALL0_(PITH_RET_INT, pith_sys_##name)
 #define PITH_SYSCALL1(name, ...) PITH_SYSCALL1_(PITH_RET_INT, pith_sys_##name, __VA_ARGS__)

@@ -10,18 +10,26 @@ PITH_COMPONENT_NOTE(syscall);
 
 int pith_trace_enabled;
 
+/* The syscalls Pith has, in number order (a dense list: tracing is the rare path). */
 struct syscall_info {
+	uint16_t nr;
+	uint8_t nargs;
 	const char *name;
-	int nargs;
 };
 
-#define PITH_SYSCALL_DEF(nr, name, nargs, component, link) [nr] = {#name, nargs},
+#define PITH_SYSCALL_DEF(nr, name, nargs, component, link) {nr, nargs, #name},
 static const struct syscall_info syscalls[] = {
 #include "syscall/syscalls.def"
 };
 #undef PITH_SYSCALL_DEF
 
-#define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
+static const struct syscall_info *syscall_info(long nr)
+{
+	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+		if (syscalls[i].nr == nr)
+			return &syscalls[i];
+	return NULL;
+}
 
 void pith_syscall_init(const struct pith_boot_info *bi)
 {
@@ -39,9 +47,13 @@ static void trace_line(long nr, const char *name, int nargs, unsigned kinds, int
 	pith_hypercall(PITH_HC_CONSOLE, &call);
 }
 
-void pith_trace_syscall(int nr, unsigned kinds, int retkind, long ret, const long *args)
+void pith_trace_syscall(int nr, unsigned kinds, int retkind, long ret, long a, long b, long c,
+			long d, long e, long f)
 {
-	trace_line(nr, syscalls[nr].name, syscalls[nr].nargs, kinds, retkind, ret, args);
+	const struct syscall_info *info = syscall_info(nr);
+	const long args[6] = {a, b, c, d, e, f};
+
+	trace_line(nr, info->name, info->nargs, kinds, retkind, ret, args);
 }
 
 /* Arguments of a syscall the image lacks print in hex: their types are unknown here. */
@@ -51,12 +63,10 @@ long pith_syscall_enosys(long nr, long a, long b, long c, long d, long e, long f
 {
 	if (__builtin_expect(pith_trace_enabled, 0)) {
 		const long args[6] = {a, b, c, d, e, f};
+		const struct syscall_info *info = syscall_info(nr);
 
-		if ((unsigned long)nr < NSYSCALLS && syscalls[nr].name)
-			trace_line(nr, syscalls[nr].name, syscalls[nr].nargs, ALL_HEX, PITH_RET_INT,
-				   -ENOSYS, args);
-		else
-			trace_line(nr, NULL, 6, ALL_HEX, PITH_RET_INT, -ENOSYS, args);
+		trace_line(nr, info ? info->name : NULL, info ? info->nargs : 6, ALL_HEX,
+			   PITH_RET_INT, -ENOSYS, args);
 	}
 	return -ENOSYS;
 }

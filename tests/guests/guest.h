@@ -8,27 +8,29 @@
 #include <pith/abi.h>
 
 #define GUEST_STR_(x) #x
-#define GUEST_STR(x) GUEST_STR_(x)
+#define GUEST_STR(x)  GUEST_STR_(x)
 
 /*
  * The Pith ABI note (abi.h): name "Pith", type PITH_NOTE_ABI, desc struct pith_note_abi with
  * the given ABI version and compat entry symbol (0 for none). It must be an SHT_NOTE section.
  */
-#define GUEST_NOTE(version, compat_entry)                                                    \
-	__asm__(".pushsection .note.pith,\"a\",@note\n"                                     \
-	        ".balign 4\n"                                                               \
-	        ".long 5, 16, " GUEST_STR(PITH_NOTE_ABI) "\n"                               \
-	        ".asciz \"Pith\"\n"                                                         \
-	        ".balign 4\n"                                                               \
-	        ".long " GUEST_STR(version) ", 0\n"                                         \
-	        ".quad " #compat_entry "\n"                                                 \
-	        ".popsection")
+#define GUEST_NOTE(version, compat_entry)                                                          \
+	__asm__(".pushsection .note.pith,\"a\",@note\n"                                            \
+		".balign 4\n"                                                                      \
+		".long 5, 16, " GUEST_STR(PITH_NOTE_ABI) "\n"                                      \
+							 ".asciz \"Pith\"\n"                       \
+							 ".balign 4\n"                             \
+							 ".long " GUEST_STR(                       \
+							     version) ", 0\n"                      \
+								      ".quad " #compat_entry "\n"  \
+								      ".popsection")
 
-/* _start: RDI = boot info, RSP = stack top; call guest_main(bi), whose result is the exit status. */
-#define GUEST_START()                                                                        \
-	__asm__(".text\n.globl _start\n.type _start,@function\n_start:\n"                     \
-	        "xor %ebp, %ebp\ncall guest_main\nmov %eax, %edi\ncall guest_exit\nud2\n"    \
-	        ".size _start, .-_start\n")
+/* _start: RDI = boot info, RSP = stack top; call guest_main(bi), whose result is the exit status.
+ */
+#define GUEST_START()                                                                              \
+	__asm__(".text\n.globl _start\n.type _start,@function\n_start:\n"                          \
+		"xor %ebp, %ebp\ncall guest_main\nmov %eax, %edi\ncall guest_exit\nud2\n"          \
+		".size _start, .-_start\n")
 
 int guest_main(const struct pith_boot_info *bi);
 
@@ -55,7 +57,7 @@ static inline int guest_streq(const char *a, const char *b)
 
 static inline void guest_write(uint32_t stream, const void *buf, size_t len)
 {
-	struct pith_hc_console c = { .data = (uintptr_t)buf, .len = len, .stream = stream };
+	struct pith_hc_console c = {.data = (uintptr_t)buf, .len = len, .stream = stream};
 
 	hc_call(PITH_HC_CONSOLE, &c);
 }
@@ -67,7 +69,7 @@ static inline void guest_puts(uint32_t stream, const char *s)
 
 __attribute__((noreturn, used)) static void guest_exit(int status)
 {
-	struct pith_hc_exit e = { .status = status };
+	struct pith_hc_exit e = {.status = status};
 
 	hc_call(PITH_HC_EXIT, &e);
 	for (;;)

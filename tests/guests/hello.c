@@ -12,7 +12,7 @@ static int bootinfo_ok(const struct pith_boot_info *bi)
 	       bi->stack_top == bi->mem_size && bi->heap_start <= bi->heap_end &&
 	       bi->heap_end + PITH_PAGE_SIZE < bi->stack_top && bi->tsc_hz > 0 &&
 	       bi->realtime_ns > 0 && bi->phnum > 0 && bi->phdr >= PITH_BOOTINFO_BASE &&
-	       bi->entry == (uintptr_t)_start && bi->flags == 0;
+	       bi->entry == (uintptr_t)_start && (bi->flags & ~PITH_BOOT_TRACE) == 0;
 }
 
 int guest_main(const struct pith_boot_info *bi)
@@ -26,8 +26,10 @@ int guest_main(const struct pith_boot_info *bi)
 		guest_puts(1, guest_arg(bi, i));
 		guest_puts(1, "\n");
 	}
-	heap[0] = 1;          /* the heap and the bottom of the stack are writable */
+	heap[0] = 1; /* the heap and the bottom of the stack are writable */
 	stack_low[0] = 1;
 	guest_puts(2, bootinfo_ok(bi) ? "bootinfo ok\n" : "bootinfo BAD\n");
+	if (bi->flags & PITH_BOOT_TRACE)
+		guest_puts(2, "trace flag set\n");
 	return 7;
 }

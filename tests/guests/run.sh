@@ -38,7 +38,8 @@ check() {
 # run CMD...: run with a 20 s limit; sets STATUS, OUT, ERR (contents), SECS (wall time).
 run() {
 	local t0=$EPOCHREALTIME t1
-	(timeout 20 "$@" </dev/null >"$TMP/out" 2>"$TMP/err") 2>/dev/null # no "Bad system call" note
+	# in a subshell that reaps the command itself: its "Bad system call" note goes to /dev/null
+	(timeout 20 "$@" </dev/null >"$TMP/out" 2>"$TMP/err"; exit $?) 2>/dev/null
 	STATUS=$?
 	t1=$EPOCHREALTIME
 	SECS=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
@@ -75,7 +76,12 @@ want_re() {
 t_hello() {
 	run "$PITH" run "$GUESTS/hello" -- "one" "two words"
 	want_status 7 && want "hello from a Pith test guest" "arg: one" "arg: two words" \
-		"bootinfo ok"
+		"bootinfo ok" && ! want "trace flag set"
+}
+
+t_hello_trace_flag() {
+	run "$PITH" run --trace "$GUESTS/hello"
+	want_status 7 && want "bootinfo ok" "trace flag set"
 }
 
 t_hello_small_memory() {
@@ -182,6 +188,7 @@ t_kvm_denied() {
 [ -x "$PITH" ] || { echo "FAIL: $PITH not built"; FAILED=1; finish; }
 
 check hello t_hello
+check hello-trace-flag t_hello_trace_flag
 check hello-2M t_hello_small_memory
 check hello-4G t_hello_big_memory
 check console-past-ram t_hostile end \
@@ -196,6 +203,7 @@ check console-bad-stream t_hostile stream 'guest error: console hypercall with s
 check hypercall-1-byte t_hostile byte 'guest error: console hypercall with a 1-byte out'
 check hypercall-in t_hostile in 'guest error: exit hypercall with a 4-byte in'
 check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x504, which is not a hypercall port'
+check syscall-port-in t_hostile syscallport-in 'guest error: port I/O to port 0x60, which is not a hypercall port'
 check trap-port-closed t_hostile trapport '^pith: guest crashed: #GP general protection'
 check cli-iopl0 t_hostile cli '^pith: guest crashed: #GP general protection'
 check panic-bad-pointer t_hostile panic-bad 'guest error: panic hypercall with an invalid address'

@@ -1,4 +1,4 @@
-/* Test guest: makes Linux syscalls with the `syscall` instruction; its compat entry answers them. */
+/* Test guest: makes Linux syscalls with the `syscall` instruction; its compat entry answers. */
 #include "compat_entry.h"
 #include "guest.h"
 
@@ -6,10 +6,10 @@ GUEST_NOTE(PITH_ABI_VERSION, guest_compat_entry);
 GUEST_START();
 GUEST_COMPAT_ENTRY();
 
-#define SYS_write 1
-#define SYS_getpid 39
+#define SYS_write      1
+#define SYS_getpid     39
 #define SYS_exit_group 231
-#define ENOSYS 38
+#define ENOSYS	       38
 
 long guest_syscall(long nr, long a, long b, long c, long d)
 {
@@ -30,9 +30,9 @@ static long sys3(long n, long a, long b, long c, int *preserved)
 	register long r12 __asm__("r12") = 0x1234;
 
 	__asm__ volatile("syscall"
-	                 : "=a"(r), "+D"(a2), "+S"(b2), "+d"(c2), "+r"(r12)
-	                 : "a"(n)
-	                 : "rcx", "r11", "memory");
+			 : "=a"(r), "+D"(a2), "+S"(b2), "+d"(c2), "+r"(r12)
+			 : "a"(n)
+			 : "rcx", "r11", "memory");
 	*preserved = a2 == a && b2 == b && c2 == c && r12 == 0x1234;
 	return r;
 }

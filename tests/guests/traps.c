@@ -24,7 +24,7 @@ __attribute__((noinline)) static int recurse(int n)
 
 __attribute__((noinline)) static int crash(const char *how)
 {
-	static uint8_t data_code[8] = { 0xc3 };  /* `ret`, in a writable NX page */
+	static uint8_t data_code[8] = {0xc3}; /* `ret`, in a writable NX page */
 
 	if (guest_streq(how, "write-rodata"))
 		*(volatile char *)rodata = 'x';

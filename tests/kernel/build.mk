@@ -7,12 +7,13 @@ KTEST_B := $(B)/tests/kernel
 KTEST_CFLAGS = $(HOSTCFLAGS) -Ikernel -Itests/lib -O1 -fno-omit-frame-pointer \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 
-KTESTS := test_chacha20 test_pages test_initstack test_trace_fmt test_tsc
+KTESTS := test_chacha20 test_pages test_initstack test_trace_fmt test_tsc test_console_rw
 KTEST_SRCS_test_chacha20 := kernel/random/chacha20.c
 KTEST_SRCS_test_pages := kernel/mem/pages.c
 KTEST_SRCS_test_initstack := kernel/core/initstack.c
 KTEST_SRCS_test_trace_fmt := kernel/syscall/trace_fmt.c kernel/syscall/errno_names.c
 KTEST_SRCS_test_tsc :=
+KTEST_SRCS_test_console_rw := kernel/console/rw.c
 
 define KTEST_RULE
 $(KTEST_B)/$(1): tests/kernel/$(1).c $(KTEST_SRCS_$(1)) tests/lib/test.c tests/lib/test.h \

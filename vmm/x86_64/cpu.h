@@ -9,16 +9,17 @@
 
 /*
  * RFLAGS at entry: bit 1 (always set) and IOPL 0, so the guest cannot cli/sti and its port I/O
- * is governed by the TSS I/O bitmap alone. Verified on the PVM host (see vmm/x86_64/cpu.c).
+ * is governed by the TSS I/O bitmap alone. Verified on the PVM host: hypercalls work, `cli`
+ * and `out` to a closed port raise #GP (tests/guests/run.sh: cli-iopl0, trap-port-closed).
  */
 #define X86_BOOT_RFLAGS 0x2ULL
 
 struct x86_boot {
-	uint64_t cr3;      /* root of the page tables */
-	uint64_t rip;      /* entry point */
-	uint64_t rdi;      /* first argument: the boot info */
-	uint64_t rsp;      /* stack top */
-	uint64_t xcr0;     /* XCR0 bits the host supports (0: no XSAVE) */
+	uint64_t cr3;  /* root of the page tables */
+	uint64_t rip;  /* entry point */
+	uint64_t rdi;  /* first argument: the boot info */
+	uint64_t rsp;  /* stack top */
+	uint64_t xcr0; /* XCR0 bits the host supports (0: no XSAVE) */
 };
 
 /* Put the vCPU in 64-bit mode at CPL3 at boot->rip. Returns 0, or -1 with a message in err. */

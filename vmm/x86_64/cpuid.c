@@ -30,17 +30,18 @@ void x86_cpuid__fetch(void *arg)
 	c->rc = rawsys__call3(SYS_ioctl, c->sys_fd, KVM_GET_SUPPORTED_CPUID, (long)&c->table);
 }
 
-int x86_cpuid__set(struct kvm *kvm, struct x86_cpuid *c, uint64_t *xcr0, char *err,
-                   size_t errlen)
+int x86_cpuid__set(struct kvm *kvm, struct x86_cpuid *c, uint64_t *xcr0, char *err, size_t errlen)
 {
 	if (c->rc < 0) {
-		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID failed: %s; check that KVM works on "
-		         "this machine", strerror((int)-c->rc));
+		snprintf(err, errlen,
+			 "KVM_GET_SUPPORTED_CPUID failed: %s; check that KVM works on this machine",
+			 strerror((int)-c->rc));
 		return -1;
 	}
 	if (ioctl(kvm->vcpu_fd, KVM_SET_CPUID2, &c->table) < 0) {
-		snprintf(err, errlen, "KVM_SET_CPUID2 failed: %s; check that KVM works on this "
-		         "machine", strerror(errno));
+		snprintf(err, errlen,
+			 "KVM_SET_CPUID2 failed: %s; check that KVM works on this machine",
+			 strerror(errno));
 		return -1;
 	}
 	*xcr0 = cpuid__xcr0(c);

@@ -11,8 +11,8 @@
 #define X86_CPUID_MAX_ENTRIES 256
 
 struct x86_cpuid {
-	int sys_fd;    /* IN: /dev/kvm */
-	long rc;       /* OUT: 0, or -errno */
+	int sys_fd; /* IN: /dev/kvm */
+	long rc;    /* OUT: 0, or -errno */
 	struct {
 		struct kvm_cpuid2 head;
 		struct kvm_cpuid_entry2 entry[X86_CPUID_MAX_ENTRIES];
@@ -30,8 +30,7 @@ void x86_cpuid__fetch(void *arg);
  * Give the vCPU the fetched table. *xcr0 receives the XCR0 bits the host supports (CPUID leaf
  * 0xd, sub-leaf 0). Returns 0, or -1 with a message in err.
  */
-int x86_cpuid__set(struct kvm *kvm, struct x86_cpuid *c, uint64_t *xcr0, char *err,
-                   size_t errlen);
+int x86_cpuid__set(struct kvm *kvm, struct x86_cpuid *c, uint64_t *xcr0, char *err, size_t errlen);
 
 /* The guest's TSC frequency in Hz: KVM_GET_TSC_KHZ, or measured against CLOCK_MONOTONIC. */
 uint64_t x86_cpuid__tsc_hz(struct kvm *kvm);

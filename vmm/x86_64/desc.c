@@ -1,4 +1,4 @@
-/* The monitor's own pages in guest memory (GDT, IDT, TSS, CPL0 stubs, IST stack) and their contents. */
+/* The monitor's pages in guest memory: GDT, IDT, TSS with I/O bitmap, CPL0 stubs, IST stack. */
 #include "x86_64/desc.h"
 
 #include <string.h>
@@ -9,12 +9,12 @@
  * so the CPU never writes the GDT. L = 1 for 64-bit code, D/B = 1 for data.
  */
 #define DESC_CODE64(dpl) (0x00af9b000000ffffULL | ((uint64_t)(dpl) << 45))
-#define DESC_DATA(dpl) (0x00cf93000000ffffULL | ((uint64_t)(dpl) << 45))
+#define DESC_DATA(dpl)	 (0x00cf93000000ffffULL | ((uint64_t)(dpl) << 45))
 
 /* 64-bit TSS layout (SDM Vol. 3A, 8.7): RSP0 at 4, IST1 at 36, I/O map base at 102. */
-#define TSS_SIZE 104
-#define TSS_RSP0 4
-#define TSS_IST1 36
+#define TSS_SIZE       104
+#define TSS_RSP0       4
+#define TSS_IST1       36
 #define TSS_IOMAP_BASE 102
 
 /*
@@ -31,7 +31,7 @@
  */
 #define IOMAP_OPEN_LO PITH_HC_PORT_BASE
 #define IOMAP_OPEN_HI (PITH_HC_PORT_BASE + PITH_HC_COUNT - 1 + 3)
-#define IOMAP_BYTES (IOMAP_OPEN_HI / 8 + 1)
+#define IOMAP_BYTES   (IOMAP_OPEN_HI / 8 + 1)
 
 uint32_t x86_desc__tss_limit(void)
 {
@@ -42,15 +42,15 @@ static void gdt__write(uint8_t *gdt)
 {
 	uint64_t tss = X86_TSS_ADDR, limit = x86_desc__tss_limit();
 	uint64_t d[7] = {
-		0,
-		DESC_CODE64(0),
-		DESC_DATA(0),
-		DESC_DATA(3),
-		DESC_CODE64(3),
-		/* 64-bit TSS, type 0xb (busy), P = 1, DPL 0: 16 bytes (SDM Vol. 3A, 8.2.3) */
-		(limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x8bULL << 40) |
-			((limit >> 16 & 0xf) << 48) | ((tss >> 24 & 0xff) << 56),
-		tss >> 32,
+	    0,
+	    DESC_CODE64(0),
+	    DESC_DATA(0),
+	    DESC_DATA(3),
+	    DESC_CODE64(3),
+	    /* 64-bit TSS, type 0xb (busy), P = 1, DPL 0: 16 bytes (SDM Vol. 3A, 8.2.3) */
+	    (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x8bULL << 40) |
+		((limit >> 16 & 0xf) << 48) | ((tss >> 24 & 0xff) << 56),
+	    tss >> 32,
 	};
 
 	memcpy(gdt, d, sizeof(d));
@@ -68,8 +68,8 @@ static void tss__write(uint8_t *tss)
 	memcpy(tss + TSS_IOMAP_BASE, &iomap, 2);
 	memset(bitmap, 0xff, IOMAP_BYTES + 1);
 	for (unsigned port = IOMAP_OPEN_LO; port <= IOMAP_OPEN_HI; port++)
-		bitmap[port / 8] &= (uint8_t)~(1u << (port % 8));
-	bitmap[PITH_TRAP_PORT_SYSCALL / 8] &= (uint8_t)~(1u << (PITH_TRAP_PORT_SYSCALL % 8));
+		bitmap[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	bitmap[PITH_TRAP_PORT_SYSCALL / 8] &= (uint8_t) ~(1u << (PITH_TRAP_PORT_SYSCALL % 8));
 }
 
 /* Interrupt gate (SDM Vol. 3A, 6.14.1): P = 1, DPL 0, type 0xe, IST 1, to a stub in KCODE. */
@@ -78,7 +78,7 @@ static void idt__write(uint8_t *idt)
 	for (unsigned v = 0; v < X86_IDT_VECTORS; v++) {
 		uint64_t off = X86_STUBS_ADDR + v * X86_STUB_SIZE;
 		uint64_t lo = (off & 0xffff) | ((uint64_t)PITH_SEL_KCODE << 16) | (1ULL << 32) |
-		              (0x8eULL << 40) | ((off >> 16 & 0xffff) << 48);
+			      (0x8eULL << 40) | ((off >> 16 & 0xffff) << 48);
 		uint64_t hi = off >> 32;
 
 		memcpy(idt + v * 16, &lo, 8);
@@ -92,7 +92,7 @@ static void idt__write(uint8_t *idt)
  */
 static void stub__write(uint8_t *at, uint8_t port)
 {
-	const uint8_t code[X86_STUB_SIZE] = { 0xe6, port, 0xf4, 0xeb, 0xfd, 0xcc, 0xcc, 0xcc };
+	const uint8_t code[X86_STUB_SIZE] = {0xe6, port, 0xf4, 0xeb, 0xfd, 0xcc, 0xcc, 0xcc};
 
 	memcpy(at, code, sizeof(code));
 }
@@ -116,6 +116,6 @@ int x86_desc__write(const struct guest_mem *mem)
 	idt__write(p + (X86_IDT_ADDR - PITH_MONITOR_BASE));
 	tss__write(p + (X86_TSS_ADDR - PITH_MONITOR_BASE));
 	stubs__write(p + (X86_STUBS_ADDR - PITH_MONITOR_BASE),
-	             p + (X86_SYSCALL_ADDR - PITH_MONITOR_BASE));
+		     p + (X86_SYSCALL_ADDR - PITH_MONITOR_BASE));
 	return 0;
 }

@@ -6,23 +6,23 @@
 #include "x86_64/desc.h"
 
 /* Page-table entry bits (Intel SDM Vol. 3A, 4.5, tables 4-14 to 4-20). */
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_U (1ULL << 2)
-#define PTE_A (1ULL << 5)
-#define PTE_D (1ULL << 6)
-#define PTE_PS (1ULL << 7)
-#define PTE_NX (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
+#define PTE_P	  (1ULL << 0)
+#define PTE_W	  (1ULL << 1)
+#define PTE_U	  (1ULL << 2)
+#define PTE_A	  (1ULL << 5)
+#define PTE_D	  (1ULL << 6)
+#define PTE_PS	  (1ULL << 7)
+#define PTE_NX	  (1ULL << 63)
+#define PTE_ADDR  0x000ffffffffff000ULL
 #define PTE_TABLE (PTE_P | PTE_W | PTE_U | PTE_A) /* non-leaf: the leaf decides */
 
 #define SIZE_2M (2ULL << 20)
 
 struct pt_builder {
 	const struct guest_mem *mem;
-	uint64_t next;  /* next free page-table page */
+	uint64_t next; /* next free page-table page */
 	uint64_t root;
-	int full;       /* ran out of page-table pages */
+	int full; /* ran out of page-table pages */
 };
 
 /* Accessed and dirty are preset so the CPU never has to write them back. */
@@ -76,7 +76,7 @@ static uint64_t *table__entry(struct pt_builder *b, uint64_t addr, int level)
 }
 
 static void region__map_4k(struct pt_builder *b, const struct layout *l, uint64_t start,
-                           uint64_t end)
+			   uint64_t end)
 {
 	for (uint64_t a = start; a < end; a += PITH_PAGE_SIZE) {
 		uint64_t flags = leaf__flags(layout__prot(l, a)), *e;
@@ -107,18 +107,19 @@ static void region__map(struct pt_builder *b, const struct layout *l, uint64_t s
 		*e = start | leaf__flags(prot) | PTE_PS;
 }
 
-int x86_paging__build(const struct layout *l, const struct guest_mem *mem, uint64_t *cr3,
-                      char *err, size_t errlen)
+int x86_paging__build(const struct layout *l, const struct guest_mem *mem, uint64_t *cr3, char *err,
+		      size_t errlen)
 {
-	struct pt_builder b = { .mem = mem, .next = X86_PT_BASE };
+	struct pt_builder b = {.mem = mem, .next = X86_PT_BASE};
 
 	b.root = table__alloc(&b);
 	for (uint64_t a = 0; a < l->mem_size && !b.full; a += SIZE_2M)
 		region__map(&b, l, a);
 	if (b.full) {
-		snprintf(err, errlen, "the guest's page tables do not fit in the monitor's %llu KiB; "
-		         "use fewer, larger segments or less memory",
-		         (unsigned long long)((PITH_MONITOR_END - X86_PT_BASE) >> 10));
+		snprintf(err, errlen,
+			 "the guest's page tables do not fit in the monitor's %llu KiB; use fewer, "
+			 "larger segments or less memory",
+			 (unsigned long long)((PITH_MONITOR_END - X86_PT_BASE) >> 10));
 		return -1;
 	}
 	*cr3 = b.root;

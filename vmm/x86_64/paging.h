@@ -13,7 +13,7 @@
  * return the root in *cr3. 2 MiB pages where a 2 MiB-aligned range is uniform, 4 KiB pages
  * elsewhere. Returns 0, or -1 with a message in err if the page-table pages run out.
  */
-int x86_paging__build(const struct layout *l, const struct guest_mem *mem, uint64_t *cr3,
-                      char *err, size_t errlen);
+int x86_paging__build(const struct layout *l, const struct guest_mem *mem, uint64_t *cr3, char *err,
+		      size_t errlen);
 
 #endif
