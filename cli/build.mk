@@ -5,14 +5,14 @@
 CLI_SRCS := $(filter-out cli/pith-cc%,$(wildcard cli/*.c))
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 PITH_OBJS := $(CLI_OBJS) $(VMM_SRCS:%.c=$(B)/obj/%.o)
-PITH_LDLIBS := $(filter-out -lseccomp,$(VMM_LDLIBS)) -l:libseccomp.a
+PITH_LDLIBS := $(filter-out -lseccomp,$(VMM_LDLIBS)) /usr/lib/x86_64-linux-gnu/libseccomp.a
 
 $(PITH): $(PITH_OBJS) | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOSTCC) -static -o $@ $(PITH_OBJS) $(PITH_LDLIBS)
+	$(MONCC) -static -o $@ $(PITH_OBJS) $(PITH_LDLIBS)
 
-$(CLI_OBJS): $(B)/obj/%.o: %.c | $(B)/.deps
+$(CLI_OBJS): $(B)/obj/%.o: %.c $(MON_HOSTINC) | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) -MMD -MP -c -o $@ $<
+	$(MONCC) $(MONCFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(CLI_OBJS:.o=.d)

@@ -5,9 +5,9 @@ VMM_SRCS := $(sort $(wildcard vmm/*.c vmm/x86_64/*.c))
 VMM_OBJS := $(VMM_SRCS:%.c=$(B)/obj/%.o)
 VMM_LDLIBS := -lseccomp
 
-$(VMM_OBJS): $(B)/obj/vmm/%.o: vmm/%.c | $(B)/.deps
+$(VMM_OBJS): $(B)/obj/vmm/%.o: vmm/%.c $(MON_HOSTINC) | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) -MMD -MP -c -o $@ $<
+	$(MONCC) $(MONCFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(VMM_OBJS:.o=.d)
 
