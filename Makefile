@@ -9,6 +9,13 @@ HOSTCC   ?= gcc
 HOSTCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
               -D_GNU_SOURCE -Iinclude -Ivmm -Icli
 
+# Where images are linked: PITH_IMAGE_BASE from the ABI header (one definition for every link).
+PITH_IMAGE_BASE := $(shell sed -nE 's/^\#define PITH_IMAGE_BASE[[:space:]]+(0x[0-9a-fA-F]+)ULL.*/\1/p' \
+		     include/pith/abi.h)
+ifeq ($(PITH_IMAGE_BASE),)
+$(error no PITH_IMAGE_BASE in include/pith/abi.h)
+endif
+
 # The pith binary (CLI + monitor) is linked statically against Debian's musl (musl-gcc): it
 # starts in a fraction of the time of static glibc, whose start-up runs many CPUID
 # instructions, each a VM exit on nested virtualization. Kernel and libseccomp headers come

@@ -8,8 +8,6 @@ KERNEL_COMPONENTS := core syscall console mem time random proc sysinfo
 KERNEL_OBJDIR := $(B)/obj/kernel
 KERNEL_LIBDIR := $(TOOLDIR)/lib
 KERNEL_COMPAT := $(KERNEL_LIBDIR)/compat-kernel.elf
-KERNEL_IMAGE_BASE := $(shell sed -n 's/^\#define PITH_IMAGE_BASE \(0x[0-9a-fA-F]*\)ULL.*/\1/p' \
-		     include/pith/abi.h)
 
 KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 		 -D_GNU_SOURCE -fno-omit-frame-pointer -fno-stack-protector -fno-pie \
@@ -19,7 +17,7 @@ KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declara
 
 # The image link, as pith-cc does it: static, non-PIE, at PITH_IMAGE_BASE, entry pith_start.
 KERNEL_LDFLAGS := -nostdlib -static -no-pie \
-		  -Wl,-Ttext-segment=$(KERNEL_IMAGE_BASE),-z,separate-code,-z,norelro,-z,noexecstack \
+		  -Wl,-Ttext-segment=$(PITH_IMAGE_BASE),-z,separate-code,-z,norelro,-z,noexecstack \
 		  -Wl,--gc-sections,-e,pith_start,--build-id=none
 
 # Sources of each component: its folder; core also has the x86_64 entry code.

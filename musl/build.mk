@@ -16,6 +16,4 @@ $(MUSL_STAMP): $(MUSL_INPUTS) | $(B)/.deps
 # pith-cc takes the image base from the ABI header, so there is one place that defines it.
 $(PITHCC): cli/pith-cc.in include/pith/abi.h musl/build.mk
 	@mkdir -p $(@D)
-	@base=$$(sed -n 's/^#define PITH_IMAGE_BASE \(0x[0-9a-fA-F]*\)ULL.*/\1/p' include/pith/abi.h); \
-	  test -n "$$base" || { echo "pith: no PITH_IMAGE_BASE in include/pith/abi.h"; exit 1; }; \
-	  sed "s/@PITH_IMAGE_BASE@/$$base/" $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+	@sed "s/@PITH_IMAGE_BASE@/$(PITH_IMAGE_BASE)/" $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@

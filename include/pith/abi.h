@@ -23,87 +23,88 @@
 
 /* ---- The image: an ELF note identifies a Pith image and its ABI ------------------------- */
 
-#define PITH_NOTE_NAME "Pith"          /* n_name, NUL included in n_namesz (5) */
-#define PITH_NOTE_ABI 1                /* n_type: desc is struct pith_note_abi */
-#define PITH_NOTE_COMPONENT 2          /* n_type: desc is a NUL-terminated component name */
+#define PITH_NOTE_NAME	    "Pith" /* n_name, NUL included in n_namesz (5) */
+#define PITH_NOTE_ABI	    1	   /* n_type: desc is struct pith_note_abi */
+#define PITH_NOTE_COMPONENT 2	   /* n_type: desc is a NUL-terminated component name */
 
 struct pith_note_abi {
-	uint32_t abi_version;          /* PITH_ABI_VERSION the image was built for */
-	uint32_t reserved;             /* zero */
-	uint64_t compat_entry;         /* guest address of the CPL3 entry that completes a
-	                                  `syscall` instruction (the compatibility path) */
+	uint32_t abi_version;  /* PITH_ABI_VERSION the image was built for */
+	uint32_t reserved;     /* zero */
+	uint64_t compat_entry; /* guest address of the CPL3 entry that completes a
+				  `syscall` instruction (the compatibility path) */
 };
 
 /* ---- Guest memory layout (identity mapped; guest-virtual == guest-physical) ------------- */
 
-#define PITH_PAGE_SIZE 0x1000ULL
-#define PITH_MONITOR_BASE 0x1000ULL     /* [0x1000, 0x80000): monitor-owned, supervisor-only */
-#define PITH_MONITOR_END 0x80000ULL     /* (page tables, GDT, IDT, TSS, trap stubs, IST stack) */
-#define PITH_BOOTINFO_BASE 0x80000ULL   /* [0x80000, 0x100000): boot info + strings, read-only */
-#define PITH_BOOTINFO_END 0x100000ULL
-#define PITH_IMAGE_BASE 0x100000ULL     /* lowest address an image segment may use */
-#define PITH_MEM_MIN (2ULL << 20)       /* smallest guest RAM: 2 MiB */
-#define PITH_MEM_MAX (4ULL << 30)       /* largest guest RAM: 4 GiB (hypercall addresses are 32-bit) */
+#define PITH_PAGE_SIZE	   0x1000ULL
+#define PITH_MONITOR_BASE  0x1000ULL  /* [0x1000, 0x80000): monitor-owned, supervisor-only */
+#define PITH_MONITOR_END   0x80000ULL /* (page tables, GDT, IDT, TSS, trap stubs, IST stack) */
+#define PITH_BOOTINFO_BASE 0x80000ULL /* [0x80000, 0x100000): boot info + strings, read-only */
+#define PITH_BOOTINFO_END  0x100000ULL
+#define PITH_IMAGE_BASE	   0x100000ULL	/* lowest address an image segment may use */
+#define PITH_MEM_MIN	   (2ULL << 20) /* smallest guest RAM: 2 MiB */
+#define PITH_MEM_MAX	   (4ULL << 30) /* largest guest RAM: 4 GiB (hypercall addresses are 32-bit) */
 
 /* ---- Segment selectors the monitor installs in the GDT ----------------------------------- */
 
-#define PITH_SEL_KCODE 0x08             /* DPL0 64-bit code (trap stubs only) */
-#define PITH_SEL_KDATA 0x10             /* DPL0 data */
-#define PITH_SEL_UDATA 0x1b             /* DPL3 data (0x18 | RPL3) */
-#define PITH_SEL_UCODE 0x23             /* DPL3 64-bit code (0x20 | RPL3) */
-#define PITH_SEL_TSS 0x28               /* 64-bit TSS, two GDT slots */
+#define PITH_SEL_KCODE 0x08 /* DPL0 64-bit code (trap stubs only) */
+#define PITH_SEL_KDATA 0x10 /* DPL0 data */
+#define PITH_SEL_UDATA 0x1b /* DPL3 data (0x18 | RPL3) */
+#define PITH_SEL_UCODE 0x23 /* DPL3 64-bit code (0x20 | RPL3) */
+#define PITH_SEL_TSS   0x28 /* 64-bit TSS, two GDT slots */
 
 /* ---- I/O ports ----------------------------------------------------------------------------- */
 
 /* Hypercall ports: the only ports the TSS I/O bitmap opens to the guest (CPL3). */
 #define PITH_HC_PORT_BASE 0x500
-#define PITH_HC_CONSOLE (PITH_HC_PORT_BASE + 0)  /* struct pith_hc_console */
-#define PITH_HC_WAIT (PITH_HC_PORT_BASE + 1)     /* struct pith_hc_wait */
-#define PITH_HC_EXIT (PITH_HC_PORT_BASE + 2)     /* struct pith_hc_exit */
-#define PITH_HC_PANIC (PITH_HC_PORT_BASE + 3)    /* struct pith_hc_panic */
-#define PITH_HC_COUNT 4
+#define PITH_HC_CONSOLE	  (PITH_HC_PORT_BASE + 0) /* struct pith_hc_console */
+#define PITH_HC_WAIT	  (PITH_HC_PORT_BASE + 1) /* struct pith_hc_wait */
+#define PITH_HC_EXIT	  (PITH_HC_PORT_BASE + 2) /* struct pith_hc_exit */
+#define PITH_HC_PANIC	  (PITH_HC_PORT_BASE + 3) /* struct pith_hc_panic */
+#define PITH_HC_COUNT	  4
 
 /*
  * Trap ports: used only by the monitor's CPL0 stubs, with `out %al, $imm8` (no register or
  * memory is touched). They are closed to the guest by the I/O bitmap.
  */
-#define PITH_TRAP_PORT_BASE 0x40        /* 0x40 + vector, for exception vectors 0..31 */
-#define PITH_TRAP_PORT_SYSCALL 0x60     /* the LSTAR stub: a `syscall` instruction ran */
+#define PITH_TRAP_PORT_BASE    0x40 /* 0x40 + vector, for exception vectors 0..31 */
+#define PITH_TRAP_PORT_SYSCALL 0x60 /* the LSTAR stub: a `syscall` instruction ran */
 
 /* ---- Hypercall structs --------------------------------------------------------------------- */
 
 /* Write bytes to the host's stdout or stderr. */
 struct pith_hc_console {
-	uint64_t data;                 /* IN: guest address of the bytes */
-	uint64_t len;                  /* IN: number of bytes */
-	uint32_t stream;               /* IN: 1 = stdout, 2 = stderr */
-	uint32_t reserved;             /* IN: zero */
+	uint64_t data;	   /* IN: guest address of the bytes */
+	uint64_t len;	   /* IN: number of bytes */
+	uint32_t stream;   /* IN: 1 = stdout, 2 = stderr */
+	uint32_t reserved; /* IN: zero */
 };
 
 /* Sleep in the host until timeout_ns have passed (or, later, an I/O event arrives). */
 struct pith_hc_wait {
-	uint64_t timeout_ns;           /* IN: relative timeout; 0 returns at once */
+	uint64_t timeout_ns; /* IN: relative timeout; 0 returns at once */
 };
 
 /* End the guest; the monitor exits with status (0..255). */
 struct pith_hc_exit {
-	int32_t status;                /* IN */
-	uint32_t reserved;             /* IN: zero */
+	int32_t status;	   /* IN */
+	uint32_t reserved; /* IN: zero */
 };
 
 /* A failed kernel assertion or other fatal guest error: the monitor prints a crash report. */
 struct pith_hc_panic {
-	uint64_t msg;                  /* IN: guest address of the message */
-	uint64_t len;                  /* IN: its length (the monitor prints at most 4096 bytes) */
+	uint64_t msg; /* IN: guest address of the message */
+	uint64_t len; /* IN: its length (the monitor prints at most 4096 bytes) */
 };
 
 /* ---- Boot info: where the monitor tells the guest about its world ------------------------ */
 
-#define PITH_BOOT_MAGIC 0x48544950u     /* "PITH" */
-#define PITH_BOOT_TRACE (1u << 0)       /* print every syscall (pith run --trace) */
-#define PITH_BOOT_COMPAT (1u << 1)      /* the program is a separate static Linux ELF (no Pith note)
-                                           loaded beside Pith's compat kernel: enter it at `entry`
-                                           instead of musl's _start; its syscalls trap */
+#define PITH_BOOT_MAGIC 0x48544950u /* "PITH" */
+#define PITH_BOOT_TRACE (1u << 0)   /* print every syscall (pith run --trace) */
+#define PITH_BOOT_COMPAT                                                                           \
+	(1u << 1) /* the program is a separate static Linux ELF (no Pith note)                     \
+		     loaded beside Pith's compat kernel: enter it at `entry`                       \
+		     instead of musl's _start; its syscalls trap */
 
 /*
  * At entry: the vCPU is in 64-bit mode at CPL3, RIP = the image's ELF entry, RDI = the address
@@ -111,29 +112,29 @@ struct pith_hc_panic {
  * RFLAGS = 0x2, FS base = 0.
  */
 struct pith_boot_info {
-	uint32_t magic;                /* PITH_BOOT_MAGIC */
-	uint32_t abi_version;          /* PITH_ABI_VERSION */
-	uint32_t flags;                /* PITH_BOOT_* */
+	uint32_t magic;	      /* PITH_BOOT_MAGIC */
+	uint32_t abi_version; /* PITH_ABI_VERSION */
+	uint32_t flags;	      /* PITH_BOOT_* */
 	uint32_t reserved;
-	uint64_t mem_size;             /* bytes of guest RAM: [0, mem_size) */
-	uint64_t heap_start;           /* first free page after the image (page-aligned) */
-	uint64_t heap_end;             /* end of the heap: the stack guard page starts here */
-	uint64_t stack_top;            /* initial RSP; the stack is [heap_end + 4 KiB, stack_top) */
-	uint64_t tsc_hz;               /* TSC frequency (invariant TSC) */
-	uint64_t realtime_ns;          /* host CLOCK_REALTIME when the guest was started */
-	uint64_t phdr;                 /* guest address of the program's headers (AT_PHDR) */
-	uint64_t phnum;                /* their number (AT_PHNUM) */
-	uint64_t entry;                /* the program's ELF entry (AT_ENTRY; with PITH_BOOT_COMPAT
-	                                  the kernel jumps there) */
-	uint64_t strings;              /* guest address of argc + envc NUL-terminated strings: */
-	uint64_t strings_len;          /*   argv[0..argc) then envp[0..envc), back to back */
+	uint64_t mem_size;    /* bytes of guest RAM: [0, mem_size) */
+	uint64_t heap_start;  /* first free page after the image (page-aligned) */
+	uint64_t heap_end;    /* end of the heap: the stack guard page starts here */
+	uint64_t stack_top;   /* initial RSP; the stack is [heap_end + 4 KiB, stack_top) */
+	uint64_t tsc_hz;      /* TSC frequency (invariant TSC) */
+	uint64_t realtime_ns; /* host CLOCK_REALTIME when the guest was started */
+	uint64_t phdr;	      /* guest address of the program's headers (AT_PHDR) */
+	uint64_t phnum;	      /* their number (AT_PHNUM) */
+	uint64_t entry;	      /* the program's ELF entry (AT_ENTRY; with PITH_BOOT_COMPAT
+				 the kernel jumps there) */
+	uint64_t strings;     /* guest address of argc + envc NUL-terminated strings: */
+	uint64_t strings_len; /*   argv[0..argc) then envp[0..envc), back to back */
 	uint32_t argc;
 	uint32_t envc;
-	uint8_t seed[32];              /* random bytes from the host's getrandom() */
+	uint8_t seed[32]; /* random bytes from the host's getrandom() */
 };
 
 /* Status codes of `pith run` that are not the guest's own exit status. */
-#define PITH_EXIT_CRASH 139             /* the guest crashed (report printed): as SIGSEGV in a shell */
-#define PITH_EXIT_ERROR 125             /* Pith could not run the guest (usage, image, KVM) */
+#define PITH_EXIT_CRASH 139 /* the guest crashed (report printed): as SIGSEGV in a shell */
+#define PITH_EXIT_ERROR 125 /* Pith could not run the guest (usage, image, KVM) */
 
 #endif
