@@ -12,7 +12,7 @@ REPO=$(pwd)
 HERE=$REPO/tests/toolchain
 TOOL=$REPO/build/lib/pith
 PITHCC=$REPO/build/bin/pith-cc
-IMAGE_BASE=$(sed -n 's/^#define PITH_IMAGE_BASE \(0x[0-9a-fA-F]*\)ULL.*/\1/p' include/pith/abi.h)
+IMAGE_BASE=$(sed -nE 's/^#define PITH_IMAGE_BASE[[:space:]]+(0x[0-9a-fA-F]+)ULL.*/\1/p' include/pith/abi.h)
 
 passed=0 failed=0 skipped=0
 tmp=$(mktemp -d)
