@@ -3,7 +3,7 @@
 # cli/build.mk links these objects into $(PITH) (static, with VMM_LDLIBS).
 VMM_SRCS := $(sort $(wildcard vmm/*.c vmm/x86_64/*.c))
 VMM_OBJS := $(VMM_SRCS:%.c=$(B)/obj/%.o)
-VMM_LDLIBS := -lseccomp
+VMM_LDLIBS :=
 
 $(VMM_OBJS): $(B)/obj/vmm/%.o: vmm/%.c $(MON_HOSTINC) | $(B)/.deps
 	@mkdir -p $(@D)

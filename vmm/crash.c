@@ -1,11 +1,8 @@
 /* Crash reports: what the guest did wrong, its registers and a symbolized backtrace. */
 #include "crash.h"
 
-#include <limits.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <pith/abi.h>
@@ -14,9 +11,8 @@
 #include "vm.h"
 #include "x86_64/desc.h"
 
-#define BACKTRACE_LINES_MAX 32		/* lines printed */
-#define BACKTRACE_WALK_MAX  65536	/* frames followed (recursion is folded) */
-#define HEAP_RESERVE_MAX    (32u << 20) /* glibc's largest M_MMAP_THRESHOLD */
+#define BACKTRACE_LINES_MAX 32	  /* lines printed */
+#define BACKTRACE_WALK_MAX  65536 /* frames followed (recursion is folded) */
 
 /* Page-fault error code bits (Intel SDM Vol. 3A, 4.7). */
 #define PF_P	(1u << 0)
@@ -50,50 +46,6 @@ static const char *const vector_names[32] = {
 struct trap_frame {
 	uint64_t error, rip, cs, rflags, rsp, ss;
 };
-
-/* Heap the loader's symbol index may take: 32-byte entries, plus as much for qsort's buffer. */
-static size_t symbols__heap(const struct vm *vm)
-{
-	return 64 * (vm->image.nsyms + (vm->compat ? vm->kernel.nsyms : 0)) + 64 * 1024;
-}
-
-/*
- * Grow the heap by need bytes (virtual memory: the pages are not touched) and keep free() from
- * giving it back, so that mallocs up to that size need no system call. glibc's mallopt can do
- * that; with another libc, -1.
- */
-#ifdef M_TRIM_THRESHOLD
-static int heap__reserve(size_t need)
-{
-	if (need > HEAP_RESERVE_MAX || !mallopt(M_MMAP_THRESHOLD, (int)need) ||
-	    !mallopt(M_TRIM_THRESHOLD, INT_MAX))
-		return -1;
-	free(malloc(need));
-	return 0;
-}
-#else
-static int heap__reserve(size_t need)
-{
-	(void)need;
-	return -1;
-}
-#endif
-
-/*
- * The loader builds its symbol index (malloc, qsort) the first time a crash report symbolizes
- * an address, after the seccomp filter is on: malloc must then not need brk or mmap. Reserve the
- * heap for it, or else build the index now.
- */
-void crash__prepare(struct vm *vm)
-{
-	uint64_t off;
-
-	if (heap__reserve(symbols__heap(vm)) == 0)
-		return;
-	elf_image__symbolize(&vm->image, vm->image.entry, &off);
-	if (vm->compat)
-		elf_image__symbolize(&vm->kernel, vm->kernel.entry, &off);
-}
 
 int crash__guest_error(struct vm *vm, const char *fmt, ...)
 {

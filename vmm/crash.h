@@ -7,12 +7,6 @@
 struct vm;
 
 /*
- * Prepare, while every system call is still allowed, what a crash report needs under the
- * seccomp filter: heap for the loader's symbol index (malloc's brk/mmap would be fatal then).
- */
-void crash__prepare(struct vm *vm);
-
-/*
  * The guest broke the hypercall rules: print "pith: guest error: <what>; guest stopped" and
  * return PITH_EXIT_CRASH.
  */

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -633,26 +632,18 @@ void elf_image__close(struct elf_image *img)
 {
 	if (img->mapped && img->data)
 		munmap((void *)img->data, img->size);
-	free(img->symindex);
 	memset(img, 0, sizeof(*img));
 }
 
 /* ---- Symbols ------------------------------------------------------------------------------ */
 
-struct sym_entry {
+/* A candidate symbol for an address, as symbolize compares them. */
+struct sym_hit {
 	uint64_t value;
 	uint64_t size;
 	const char *name;
 	bool func;
 };
-
-struct elf_symindex {
-	size_t n;
-	struct sym_entry e[];
-};
-
-/* How far back symbolize looks for a symbol whose extent contains the address. */
-#define SYM_CONTAIN_SCAN 64
 
 static void read_sym(const struct elf_image *img, size_t i, struct elf64_sym *s)
 {
@@ -669,43 +660,6 @@ static const char *sym_name(const struct elf_image *img, uint32_t off)
 	return img->strtab + off;
 }
 
-/* Index order: by value; among equals, a FUNC last and larger sizes later (found first). */
-static bool sym_entry__less(const struct sym_entry *a, const struct sym_entry *b)
-{
-	if (a->value != b->value)
-		return a->value < b->value;
-	if (a->func != b->func)
-		return b->func;
-	return a->size < b->size;
-}
-
-/* Move e[i] down the max-heap e[0..n) until both children are not greater. */
-static void sift_down(struct sym_entry *e, size_t i, size_t n)
-{
-	struct sym_entry tmp;
-
-	for (size_t child; (child = 2 * i + 1) < n; i = child) {
-		if (child + 1 < n && sym_entry__less(&e[child], &e[child + 1]))
-			child++;
-		if (!sym_entry__less(&e[i], &e[child]))
-			return;
-		tmp = e[i], e[i] = e[child], e[child] = tmp;
-	}
-}
-
-/* Heapsort: in place, no allocation, O(n log n), and several times faster here than qsort(3). */
-static void sym_entries__sort(struct sym_entry *e, size_t n)
-{
-	struct sym_entry tmp;
-
-	for (size_t i = n / 2; i > 0; i--)
-		sift_down(e, i - 1, n);
-	for (size_t end = n; end > 1; end--) {
-		tmp = e[0], e[0] = e[end - 1], e[end - 1] = tmp;
-		sift_down(e, 0, end - 1);
-	}
-}
-
 static const struct elf_segment *segment_of(const struct elf_image *img, uint64_t addr)
 {
 	for (unsigned i = 0; i < img->nseg; i++)
@@ -715,11 +669,11 @@ static const struct elf_segment *segment_of(const struct elf_image *img, uint64_
 }
 
 /*
- * Whether a symbol goes in the index, and as a function or not: FUNC and OBJECT symbols, and
+ * Whether a symbol can name an address, and as a function or not: FUNC and OBJECT symbols, and
  * global labels without a type inside executable segments (assembly entry points such as musl's
- * _start often lack .type), all with a name and a section.
+ * _start often lack .type), all with a section.
  */
-static bool sym_indexable(const struct elf_image *img, const struct elf64_sym *s, bool *func)
+static bool sym_usable(const struct elf_image *img, const struct elf64_sym *s, bool *func)
 {
 	unsigned type = s->info & 0xf, bind = s->info >> 4;
 	const struct elf_segment *seg;
@@ -736,92 +690,55 @@ static bool sym_indexable(const struct elf_image *img, const struct elf64_sym *s
 	return seg && (seg->flags & ELF_SEG_X);
 }
 
-/* The sorted index of indexable symbols; at most ELF_IMAGE_MAX_SYMBOLS are considered. */
-static struct elf_symindex *symindex__build(const struct elf_image *img)
+/* Whether a names the address better than b: it starts later, else is a FUNC, else is larger. */
+static bool sym_hit__better(const struct sym_hit *a, const struct sym_hit *b)
+{
+	if (!b->name || a->value != b->value)
+		return !b->name || a->value > b->value;
+	if (a->func != b->func)
+		return a->func;
+	return a->size > b->size;
+}
+
+/*
+ * One pass over the symbol table (no index: nothing to build or allocate before a crash report).
+ * *inside gets the best symbol whose [value, value + size) contains addr; *before the best
+ * FUNC that starts in [lo, addr]. At most ELF_IMAGE_MAX_SYMBOLS symbols are looked at.
+ */
+static void sym_scan(const struct elf_image *img, uint64_t addr, uint64_t lo,
+		     struct sym_hit *inside, struct sym_hit *before)
 {
 	size_t n = img->nsyms < ELF_IMAGE_MAX_SYMBOLS ? img->nsyms : ELF_IMAGE_MAX_SYMBOLS;
-	struct elf_symindex *ix = malloc(sizeof(*ix) + n * sizeof(ix->e[0]));
 	struct elf64_sym s;
-	const char *name;
-	bool func;
+	struct sym_hit h;
 
-	if (!ix)
-		return NULL;
-	ix->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		read_sym(img, i, &s);
-		if (!sym_indexable(img, &s, &func) || !(name = sym_name(img, s.name)))
+		if (s.value > addr || !sym_usable(img, &s, &h.func))
 			continue;
-		ix->e[ix->n++] = (struct sym_entry){s.value, s.size, name, func};
+		h.value = s.value;
+		h.size = s.size;
+		if (!(h.name = sym_name(img, s.name)))
+			continue;
+		if (addr - h.value < h.size && sym_hit__better(&h, inside))
+			*inside = h;
+		if (h.func && h.value >= lo && sym_hit__better(&h, before))
+			*before = h;
 	}
-	sym_entries__sort(ix->e, ix->n);
-	return ix;
-}
-
-/* The cached index. Building it writes the cache field of a struct that is never defined const. */
-static const struct elf_symindex *symindex__get(const struct elf_image *img)
-{
-	if (!img->symindex && img->symtab)
-		((struct elf_image *)img)->symindex = symindex__build(img);
-	return img->symindex;
-}
-
-/* Number of entries whose value is <= addr (they all come first). */
-static size_t symindex__count_upto(const struct elf_symindex *ix, uint64_t addr)
-{
-	size_t lo = 0, hi = ix->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->e[mid].value <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The innermost of the (up to SYM_CONTAIN_SCAN) entries before index upto that contain addr. */
-static const struct sym_entry *symindex__containing(const struct elf_symindex *ix, size_t upto,
-						    uint64_t addr)
-{
-	size_t stop = upto > SYM_CONTAIN_SCAN ? upto - SYM_CONTAIN_SCAN : 0;
-
-	for (size_t i = upto; i > stop; i--)
-		if (addr - ix->e[i - 1].value < ix->e[i - 1].size)
-			return &ix->e[i - 1];
-	return NULL;
-}
-
-/* The nearest FUNC before index upto that starts in addr's segment, if that is executable. */
-static const struct sym_entry *symindex__preceding_func(const struct elf_image *img,
-							const struct elf_symindex *ix, size_t upto,
-							uint64_t addr)
-{
-	const struct elf_segment *seg = segment_of(img, addr);
-
-	if (!seg || !(seg->flags & ELF_SEG_X))
-		return NULL;
-	for (size_t i = upto; i > 0 && ix->e[i - 1].value >= seg->vaddr; i--)
-		if (ix->e[i - 1].func)
-			return &ix->e[i - 1];
-	return NULL;
 }
 
 const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset)
 {
-	const struct elf_symindex *ix = symindex__get(img);
-	const struct sym_entry *e;
-	size_t upto;
+	const struct elf_segment *seg = segment_of(img, addr);
+	struct sym_hit inside = {0}, before = {0}, *e = &inside;
 
-	if (!ix)
+	if (!img->symtab)
 		return NULL;
-	upto = symindex__count_upto(ix, addr);
-	e = symindex__containing(ix, upto, addr);
-	if (!e)
-		e = symindex__preceding_func(img, ix, upto, addr);
-	if (!e)
+	sym_scan(img, addr, seg ? seg->vaddr : 0, &inside, &before);
+	if (!inside.name && seg && (seg->flags & ELF_SEG_X))
+		e = &before; /* assembly often has no sizes: the function before addr in its segment
+			      */
+	if (!e->name)
 		return NULL;
 	if (offset)
 		*offset = addr - e->value;

@@ -11,7 +11,7 @@
 #define ELF_IMAGE_MAX_SEGMENTS 16
 #define ELF_IMAGE_MAX_COMPONENTS 32
 #define ELF_IMAGE_MAX_PHNUM 256          /* more program headers than this: refused */
-#define ELF_IMAGE_MAX_SYMBOLS (1u << 20) /* symbols beyond this are not indexed */
+#define ELF_IMAGE_MAX_SYMBOLS (1u << 20) /* symbols beyond this are not looked at */
 
 /* Segment permission bits, as in ELF p_flags. */
 #define ELF_SEG_X 1u
@@ -48,8 +48,6 @@ struct elf_image {
 	size_t nsyms;
 	const char *strtab;
 	size_t strtab_size;
-
-	struct elf_symindex *symindex; /* private: built by the first elf_image__symbolize */
 };
 
 /*
@@ -79,8 +77,8 @@ void elf_image__close(struct elf_image *img);
  * the symbol's value. If no symbol's [value, value + size) contains addr, the nearest function
  * before addr in the same executable segment is used (assembly often has no sizes; a global label
  * without a type in an executable segment counts as a function). Works on a stripped image
- * (returns NULL). The first call builds a sorted index (a cache inside img) with malloc: make
- * one call before a seccomp filter forbids the monitor to allocate.
+ * (returns NULL). Scans the symbol table on each call: no allocation, no system call, nothing
+ * to prepare (safe under the monitor's seccomp filter).
  */
 const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset);
 

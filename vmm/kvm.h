@@ -13,15 +13,22 @@ struct kvm {
 	int vcpu_fd;
 	struct kvm_run *run; /* the vCPU's shared run area */
 	size_t run_size;
+	int sync_regs; /* KVM_SYNC_X86_* sets KVM can pass through the run area */
 };
 
-/* Open /dev/kvm and create the VM. Returns 0, or -1 with "<what>; <what to do>" in err. */
+/* Open /dev/kvm and check its API version. Returns 0, or -1 with "<what>; <what to do>" in err. */
 int kvm__open(struct kvm *kvm, char *err, size_t errlen);
+
+/* Create the VM (after kvm__open). Same return convention. */
+int kvm__create_vm(struct kvm *kvm, char *err, size_t errlen);
+
+/* Give the VM an in-kernel local APIC if guest RAM stays below it (see kvm.c). Before vCPUs. */
+void kvm__enable_local_apic(struct kvm *kvm, uint64_t mem_size);
 
 /* Register [0, size) of guest-physical memory, backed by host, as slot 0. */
 int kvm__set_memory(struct kvm *kvm, void *host, uint64_t size, char *err, size_t errlen);
 
-/* Create vCPU 0 and map its run area. */
+/* Create vCPU 0, map its run area and note which registers KVM syncs through it. */
 int kvm__create_vcpu(struct kvm *kvm, char *err, size_t errlen);
 
 /* KVM_RUN, retried when a signal interrupts it. Returns 0, or -1 with errno set. */

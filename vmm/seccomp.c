@@ -3,25 +3,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 
 #include "print.h"
 
-/* The vCPU ioctls of the run loop, the compat path and crash reports. */
-static const struct {
-	unsigned long request;
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+struct named {
+	unsigned long nr;
 	const char *name;
-} allowed_ioctls[] = {
+};
+
+/* The vCPU ioctls of the run loop, the compat path and crash reports. */
+static const struct named allowed_ioctls[] = {
     {KVM_RUN, "KVM_RUN"},
     {KVM_GET_REGS, "KVM_GET_REGS"},
     {KVM_SET_REGS, "KVM_SET_REGS"},
@@ -30,86 +34,137 @@ static const struct {
 };
 
 /* System calls allowed with any arguments: sleeping (wait hypercall), clocks, leaving. */
-static const int allowed_plain[] = {
-    SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime), SCMP_SYS(restart_syscall),
-    SCMP_SYS(rt_sigreturn),    SCMP_SYS(exit),		SCMP_SYS(exit_group),
+static const struct named allowed_plain[] = {
+    {SYS_clock_nanosleep, "clock_nanosleep"},
+    {SYS_clock_gettime, "clock_gettime"},
+    {SYS_restart_syscall, "restart_syscall"},
+    {SYS_rt_sigreturn, "rt_sigreturn"},
+    {SYS_exit, "exit"},
+    {SYS_exit_group, "exit_group"},
 };
 
-/*
- * The kernel reads an ioctl's request as 32 bits; libcs pass it zero- (glibc) or sign-extended
- * (musl), so only the low 32 bits are compared.
- */
-static int rules__add(scmp_filter_ctx ctx, int vcpu_fd)
-{
-	int rc = 0;
+/* write(2) only to these fds. */
+static const unsigned allowed_write_fds[] = {1, 2};
 
-	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++)
-		rc |= seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_ioctls[i].request));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 1));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
-	for (size_t i = 0; i < sizeof(allowed_plain) / sizeof(allowed_plain[0]); i++)
-		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_plain[i], 0);
-	return rc;
+/*
+ * The filter program, written directly in classic BPF (Documentation/userspace-api/seccomp_filter
+ * and <linux/filter.h>): it reads struct seccomp_data (nr, arch, instruction_pointer, args[6]).
+ * Arguments are 64 bits, little-endian: the low half of args[i] is at args[i], the high half 4
+ * bytes further.
+ */
+#define DATA(field)  offsetof(struct seccomp_data, field)
+#define ARG_LO(i)    (DATA(args) + 8 * (i))
+#define ARG_HI(i)    (ARG_LO(i) + 4)
+#define LOAD(off)    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define RET(action)  BPF_STMT(BPF_RET | BPF_K, (action))
+#define FILTER_MAX   64
+#define X32_SYSCALLS 0x40000000u /* __X32_SYSCALL_BIT: x32 numbers alias the x86_64 ones */
+
+struct filter {
+	struct sock_filter insn[FILTER_MAX];
+	unsigned n;
+};
+
+static void emit(struct filter *f, struct sock_filter insn)
+{
+	if (f->n < FILTER_MAX)
+		f->insn[f->n] = insn;
+	f->n++;
+}
+
+/* If A == k go on with the next instruction, else kill. */
+static void emit_require(struct filter *f, uint32_t k)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 1, 0));
+	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+}
+
+/* If A == k allow, else go on. */
+static void emit_allow_if(struct filter *f, uint32_t k)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, 1));
+	emit(f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+}
+
+/* The native ABI only; the system call number goes in A. */
+static void emit_head(struct filter *f)
+{
+	emit(f, (struct sock_filter)LOAD(DATA(arch)));
+	emit_require(f, AUDIT_ARCH_X86_64);
+	emit(f, (struct sock_filter)LOAD(DATA(nr)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALLS, 0, 1));
+	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	for (size_t i = 0; i < COUNT(allowed_plain); i++)
+		emit_allow_if(f, (uint32_t)allowed_plain[i].nr);
+}
+
+/*
+ * If A is system call nr, check its argument 0 against the fds and, for ioctl, the low 32 bits
+ * of argument 1 against the requests (the kernel reads a request as 32 bits; libcs pass it zero-
+ * or sign-extended); else go on. Relative jumps cannot leave a block, so blocks are built in a
+ * scratch program and jumped over.
+ */
+static void emit_call(struct filter *f, unsigned long nr, const unsigned *fds, size_t nfds,
+		      const struct named *req, size_t nreq)
+{
+	struct filter b = {.n = 0};
+
+	emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
+	emit_require(&b, 0);
+	emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
+	for (size_t i = 0; i + 1 < nfds; i++) /* a match jumps over the last fd's require */
+		emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, fds[i],
+						      (uint8_t)(nfds - i), 0));
+	emit_require(&b, fds[nfds - 1]);
+	if (nreq)
+		emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
+	for (size_t i = 0; i < nreq; i++)
+		emit_allow_if(&b, (uint32_t)req[i].nr);
+	emit(&b, (struct sock_filter)RET(nreq ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ALLOW));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0,
+					     (uint8_t)b.n));
+	for (unsigned i = 0; i < b.n && i < FILTER_MAX; i++)
+		emit(f, b.insn[i]);
+}
+
+static void filter__build(struct filter *f, int vcpu_fd)
+{
+	const unsigned vcpu[] = {(unsigned)vcpu_fd};
+
+	f->n = 0;
+	emit_head(f);
+	emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
+	emit_call(f, SYS_write, allowed_write_fds, COUNT(allowed_write_fds), NULL, 0);
+	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
 static void rules__print(int vcpu_fd)
 {
 	print__err("pith: seccomp allow-list (everything else kills the monitor):\n");
-	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++)
+	for (size_t i = 0; i < COUNT(allowed_ioctls); i++)
 		print__err("pith:   ioctl(fd %d, %s)\n", vcpu_fd, allowed_ioctls[i].name);
 	print__err("pith:   write(fd 1 or 2)\n");
-	for (size_t i = 0; i < sizeof(allowed_plain) / sizeof(allowed_plain[0]); i++) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, allowed_plain[i]);
-
-		print__err("pith:   %s\n", name ? name : "?");
-		free(name);
-	}
+	for (size_t i = 0; i < COUNT(allowed_plain); i++)
+		print__err("pith:   %s\n", allowed_plain[i].name);
 }
 
-/* The compiled filter, read back from libseccomp: at most BPF_MAXINSNS instructions. */
-static struct sock_filter bpf[BPF_MAXINSNS];
-
-/* Compile the rules to BPF in bpf[]; returns the number of instructions, or -1. */
-static int filter__compile(scmp_filter_ctx ctx)
-{
-	int fd[2], n = -1;
-
-	if (pipe2(fd, O_CLOEXEC) < 0)
-		return -1;
-	if (seccomp_export_bpf(ctx, fd[1]) == 0) {
-		close(fd[1]);
-		fd[1] = -1;
-		n = (int)read(fd[0], bpf, sizeof(bpf));
-	}
-	close(fd[0]);
-	if (fd[1] >= 0)
-		close(fd[1]);
-	return n > 0 && n % (int)sizeof(bpf[0]) == 0 ? n / (int)sizeof(bpf[0]) : -1;
-}
-
-/*
- * libseccomp builds the filter; this file installs it, so that nothing (no free() that may
- * munmap) runs between the filter going on and the run loop.
- */
+/* Nothing (no free() that may munmap) runs between the filter going on and the run loop. */
 int seccomp__install(int vcpu_fd, bool verbose, char *err, size_t errlen)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	struct sock_fprog prog = {.filter = bpf};
-	int n = -1;
+	static struct filter f;
+	struct sock_fprog prog = {.filter = f.insn};
 
-	if (ctx && rules__add(ctx, vcpu_fd) == 0)
-		n = filter__compile(ctx);
+	filter__build(&f, vcpu_fd);
 	if (verbose)
 		rules__print(vcpu_fd);
-	seccomp_release(ctx);
-	if (n < 0) {
-		snprintf(err, errlen, "cannot build the seccomp filter; check libseccomp");
+	if (f.n > FILTER_MAX) {
+		snprintf(err, errlen,
+			 "the seccomp filter has %u instructions, more than %d; this is a bug in "
+			 "pith",
+			 f.n, FILTER_MAX);
 		return -1;
 	}
-	prog.len = (unsigned short)n;
+	prog.len = (unsigned short)f.n;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		snprintf(err, errlen,

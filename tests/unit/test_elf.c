@@ -228,7 +228,7 @@ static void test_valid(void)
 	test_valid_segments(&img, fix);
 	test_valid_symbols(&img);
 	elf_image__close(&img);
-	CHECK(img.data == NULL && img.symindex == NULL);
+	CHECK(img.data == NULL && img.symtab == NULL);
 	elf_image__close(&img); /* closing twice is harmless */
 }
 

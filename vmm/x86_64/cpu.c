@@ -37,6 +37,9 @@
 #define RFLAGS_DF  (1ULL << 10)
 #define RFLAGS_AC  (1ULL << 18)
 
+/* IA32_APIC_BASE at reset: base 0xfee00000, bit 11 enabled, bit 8 BSP (SDM Vol. 3A, 11.4.4) */
+#define APIC_BASE_RESET (0xfee00000ULL | 1ULL << 11 | 1ULL << 8)
+
 static struct kvm_segment seg__code64(uint16_t sel)
 {
 	return (struct kvm_segment){.base = 0,
@@ -115,12 +118,10 @@ static int xcr0__set(struct kvm *kvm, uint64_t supported)
 	return ioctl(kvm->vcpu_fd, KVM_SET_XCRS, &x) < 0 ? -1 : 0;
 }
 
-static int regs__set(struct kvm *kvm, const struct x86_boot *boot)
+static struct kvm_regs regs__boot(const struct x86_boot *boot)
 {
-	struct kvm_regs r = {
+	return (struct kvm_regs){
 	    .rip = boot->rip, .rdi = boot->rdi, .rsp = boot->rsp, .rflags = X86_BOOT_RFLAGS};
-
-	return kvm_vcpu__set_regs(kvm, &r);
 }
 
 static int boot__fail(const char *what, char *err, size_t errlen)
@@ -132,20 +133,43 @@ static int boot__fail(const char *what, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Registers and special registers go in through the run area when KVM syncs them
+ * (KVM_CAP_SYNC_REGS): KVM applies them, with the checks of KVM_SET_REGS and KVM_SET_SREGS, as
+ * the first KVM_RUN starts. That saves two vCPU ioctls, each of which loads and puts the vCPU
+ * (slow on nested hosts). Without the capability, the two ioctls.
+ */
+static int state__set(struct kvm *kvm, const struct kvm_sregs *s, const struct kvm_regs *r,
+		      char *err, size_t errlen)
+{
+	const int want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+
+	if ((kvm->sync_regs & want) == want) {
+		kvm->run->s.regs.regs = *r;
+		kvm->run->s.regs.sregs = *s;
+		kvm->run->kvm_dirty_regs = want;
+		return 0;
+	}
+	if (kvm_vcpu__set_sregs(kvm, s) < 0)
+		return boot__fail("KVM_SET_SREGS", err, errlen);
+	if (kvm_vcpu__set_regs(kvm, r) < 0)
+		return boot__fail("KVM_SET_REGS", err, errlen);
+	return 0;
+}
+
+/*
+ * The special registers are built whole, not read back and changed: the fields not set here
+ * keep their reset values, zero but for the APIC base.
+ */
 int x86_cpu__boot(struct kvm *kvm, const struct x86_boot *boot, char *err, size_t errlen)
 {
-	struct kvm_sregs s;
+	struct kvm_sregs s = {.apic_base = APIC_BASE_RESET};
+	struct kvm_regs r = regs__boot(boot);
 
-	if (kvm_vcpu__get_sregs(kvm, &s) < 0)
-		return boot__fail("KVM_GET_SREGS", err, errlen);
 	sregs__fill(&s, boot);
-	if (kvm_vcpu__set_sregs(kvm, &s) < 0)
-		return boot__fail("KVM_SET_SREGS", err, errlen);
 	if (xcr0__set(kvm, boot->xcr0) < 0)
 		return boot__fail("KVM_SET_XCRS", err, errlen);
 	if (msrs__set(kvm) < 0)
 		return boot__fail("KVM_SET_MSRS", err, errlen);
-	if (regs__set(kvm, boot) < 0)
-		return boot__fail("KVM_SET_REGS", err, errlen);
-	return 0;
+	return state__set(kvm, &s, &r, err, errlen);
 }

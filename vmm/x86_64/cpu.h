@@ -22,7 +22,10 @@ struct x86_boot {
 	uint64_t xcr0; /* XCR0 bits the host supports (0: no XSAVE) */
 };
 
-/* Put the vCPU in 64-bit mode at CPL3 at boot->rip. Returns 0, or -1 with a message in err. */
+/*
+ * Put the vCPU in 64-bit mode at CPL3 at boot->rip. The registers take effect at the first
+ * KVM_RUN when KVM syncs them through the run area. Returns 0, or -1 with a message in err.
+ */
 int x86_cpu__boot(struct kvm *kvm, const struct x86_boot *boot, char *err, size_t errlen);
 
 /* Set CS and SS to the DPL3 64-bit code and data segments (back to CPL3). */

@@ -68,9 +68,12 @@ static uint64_t tsc__measure(void)
 	return (c1 - c0) * 1000000000u / (t1 - t0);
 }
 
+/* The VM's default (what its vCPUs get) needs no vCPU load; older kernels know only the vCPU's. */
 uint64_t x86_cpuid__tsc_hz(struct kvm *kvm)
 {
-	int khz = ioctl(kvm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	int khz = ioctl(kvm->vm_fd, KVM_GET_TSC_KHZ, 0);
 
+	if (khz <= 0)
+		khz = ioctl(kvm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	return khz > 0 ? (uint64_t)khz * 1000 : tsc__measure();
 }

@@ -2,6 +2,7 @@
 #include "x86_64/paging.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "x86_64/desc.h"
 
@@ -47,7 +48,12 @@ static uint64_t table__alloc(struct pt_builder *b)
 		return 0;
 	}
 	b->next += PITH_PAGE_SIZE;
-	return gpa; /* guest memory is fresh anonymous memory: already zero */
+	/*
+	 * Guest memory is fresh anonymous memory, already zero; writing the zeros anyway makes the
+	 * first touch a write: reading first would map the shared zero page and then fault again.
+	 */
+	memset(guest_mem__raw(b->mem, gpa, PITH_PAGE_SIZE), 0, PITH_PAGE_SIZE);
+	return gpa;
 }
 
 static uint64_t *table__at(struct pt_builder *b, uint64_t gpa)
