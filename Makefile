@@ -18,14 +18,14 @@ endif
 
 # The pith binary (CLI + monitor) is linked statically against Debian's musl (musl-gcc): it
 # starts in a fraction of the time of static glibc, whose start-up runs many CPUID
-# instructions, each a VM exit on nested virtualization. Kernel and libseccomp headers come
-# from the host through a folder of links, so no glibc header is mixed in.
+# instructions, each a VM exit on nested virtualization. The kernel's UAPI headers come from
+# the host (linux-libc-dev) through a folder of links, so no glibc header is mixed in.
 MONCC    := musl-gcc
 MON_HOSTINC := $(B)/hostinc
 MONCFLAGS = $(HOSTCFLAGS) -isystem $(MON_HOSTINC)
 
 # Debian packages the build and the tests need. `make deps` installs the missing ones.
-DEB_PACKAGES := gcc make binutils perl util-linux linux-libc-dev libseccomp-dev musl-tools dpkg-dev \
+DEB_PACKAGES := gcc make binutils perl util-linux linux-libc-dev musl-tools dpkg-dev \
                 ca-certificates debian-archive-keyring
 
 .PHONY: all deps run check clean distclean
@@ -49,8 +49,6 @@ $(MON_HOSTINC): | $(B)/.deps
 	ln -sfn /usr/include/linux $@/linux
 	ln -sfn /usr/include/asm-generic $@/asm-generic
 	ln -sfn /usr/include/x86_64-linux-gnu/asm $@/asm
-	ln -sfn /usr/include/seccomp.h $@/seccomp.h
-	ln -sfn /usr/include/seccomp-syscalls.h $@/seccomp-syscalls.h
 
 include musl/build.mk
 include kernel/build.mk

@@ -5,7 +5,7 @@
 CLI_SRCS := $(filter-out cli/pith-cc%,$(wildcard cli/*.c))
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 PITH_OBJS := $(CLI_OBJS) $(VMM_SRCS:%.c=$(B)/obj/%.o)
-PITH_LDLIBS := $(filter-out -lseccomp,$(VMM_LDLIBS)) /usr/lib/x86_64-linux-gnu/libseccomp.a
+PITH_LDLIBS := $(VMM_LDLIBS)
 
 $(PITH): $(PITH_OBJS) | $(B)/.deps
 	@mkdir -p $(@D)

@@ -14,12 +14,13 @@ UNIT_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
 
 # Each unit test and the sources it is linked with.
-UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args
+UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp
 UNIT_SRCS_test_elf := vmm/elf.c
 UNIT_SRCS_test_elf_fuzz := vmm/elf.c
 UNIT_SRCS_test_guestmem := vmm/guestmem.c
 UNIT_SRCS_test_size := cli/size.c
 UNIT_SRCS_test_run_args := cli/run_args.c cli/size.c
+UNIT_SRCS_test_seccomp := vmm/seccomp.c vmm/print.c
 
 # $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
 define UNIT_TEST_RULE
@@ -64,7 +65,7 @@ $(FIX_B)/not-elf.txt:
 
 # How each unit test is run (its arguments).
 UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/test_guestmem" \
-	   "$(1)/test_size" "$(1)/test_run_args"
+	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp"
 
 .PHONY: check check-unit check-unit-valgrind check-cli
 check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)

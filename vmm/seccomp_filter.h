@@ -1,4 +1,4 @@
-/* The monitor's seccomp filter (named so it does not shadow libseccomp's <seccomp.h>). */
+/* The monitor's seccomp filter, built directly in classic BPF (no libseccomp needed). */
 #ifndef VMM_SECCOMP_FILTER_H
 #define VMM_SECCOMP_FILTER_H
 

@@ -1,0 +1,155 @@
+/* The monitor's seccomp filter: what it lets through and what kills, tried in child processes. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "seccomp_filter.h"
+#include "test.h"
+
+#define SURVIVED 42
+
+static int vcpu_fd;
+
+/* Fork; the child installs the filter, makes one call, then exits SURVIVED if it still lives. */
+static void trial(const char *what, bool allowed, void (*call)(void))
+{
+	char err[256];
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (seccomp__install(vcpu_fd, false, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			_exit(99);
+		}
+		call();
+		syscall(SYS_exit_group, SURVIVED);
+	}
+	if (!CHECKF(pid > 0 && waitpid(pid, &status, 0) == pid, "%s: fork/wait", what))
+		return;
+	if (allowed)
+		CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == SURVIVED,
+		       "%s: allowed (status %#x)", what, status);
+	else
+		CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+		       "%s: killed by SIGSYS (status %#x)", what, status);
+}
+
+static void run(void)
+{
+	syscall(SYS_ioctl, vcpu_fd, KVM_RUN, 0);
+}
+static void get_regs(void)
+{
+	struct kvm_regs r;
+	syscall(SYS_ioctl, vcpu_fd, KVM_GET_REGS, &r);
+}
+static void set_sregs_sext(void)
+{
+	syscall(SYS_ioctl, vcpu_fd, (long)(int)KVM_SET_SREGS, 0);
+}
+static void get_sregs_hi(void)
+{
+	syscall(SYS_ioctl, vcpu_fd, 0x100000000L | KVM_GET_SREGS, 0);
+}
+static void get_fpu(void)
+{
+	syscall(SYS_ioctl, vcpu_fd, KVM_GET_FPU, 0);
+}
+static void other_fd(void)
+{
+	syscall(SYS_ioctl, vcpu_fd + 1, KVM_RUN, 0);
+}
+static void fd_high_bits(void)
+{
+	syscall(SYS_ioctl, 0x100000000L | vcpu_fd, KVM_RUN, 0);
+}
+static void write1(void)
+{
+	syscall(SYS_write, 1, "", 0);
+}
+static void write2(void)
+{
+	syscall(SYS_write, 2, "", 0);
+}
+static void write0(void)
+{
+	syscall(SYS_write, 0, "", 0);
+}
+static void write3(void)
+{
+	syscall(SYS_write, 3, "", 0);
+}
+static void write1_high_bits(void)
+{
+	syscall(SYS_write, 0x100000001L, "", 0);
+}
+static void openat_root(void)
+{
+	syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY);
+}
+static void getpid_call(void)
+{
+	syscall(SYS_getpid);
+}
+static void mmap_call(void)
+{
+	syscall(SYS_mmap, 0, 4096, 3, 0x22, -1, 0);
+}
+static void x32_write(void)
+{
+	syscall(0x40000000 | SYS_write, 1, "", 0);
+}
+static void exit_call(void)
+{
+	syscall(SYS_exit, SURVIVED);
+}
+
+static void clocks(void)
+{
+	struct timespec t, d = {0, 1000};
+
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &d, NULL);
+}
+
+int main(void)
+{
+	int sys_fd, vm_fd;
+
+	if (!test__require_kvm())
+		return test__done();
+	sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	vm_fd = ioctl(sys_fd, KVM_CREATE_VM, 0);
+	vcpu_fd = vm_fd < 0 ? -1 : ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	if (!CHECKF(vcpu_fd >= 0, "create a VM and a vCPU"))
+		return test__done();
+
+	trial("KVM_RUN on the vCPU fd", true, run);
+	trial("KVM_GET_REGS", true, get_regs);
+	trial("KVM_SET_SREGS, request sign-extended", true, set_sregs_sext);
+	trial("KVM_GET_SREGS, request with high bits", true, get_sregs_hi);
+	trial("write to fd 1", true, write1);
+	trial("write to fd 2", true, write2);
+	trial("clock_gettime and clock_nanosleep", true, clocks);
+	trial("exit", true, exit_call);
+
+	trial("KVM_GET_FPU", false, get_fpu);
+	trial("ioctl on another fd", false, other_fd);
+	trial("ioctl with high bits in the fd", false, fd_high_bits);
+	trial("write to fd 0", false, write0);
+	trial("write to fd 3", false, write3);
+	trial("write with high bits in the fd", false, write1_high_bits);
+	trial("openat", false, openat_root);
+	trial("getpid", false, getpid_call);
+	trial("mmap", false, mmap_call);
+	trial("x32 write", false, x32_write);
+	return test__done();
+}
