@@ -11,10 +11,16 @@
 
 extern char **environ;
 
+/* Looked up only when the image is a static Linux ELF: it costs a readlink of /proc/self/exe. */
+static int compat_kernel_path(char *path, size_t len)
+{
+	return cli__prefix_path(path, len, "lib/pith/lib/compat-kernel.elf");
+}
+
 int run_cmd__main(int argc, char **argv)
 {
 	struct vmm_config cfg;
-	char err[512], compat[PATH_MAX];
+	char err[512];
 	int rc = run_args__parse(&cfg, argc, argv, environ, err, sizeof(err));
 
 	if (rc == RUN_ARGS_HELP) {
@@ -23,11 +29,7 @@ int run_cmd__main(int argc, char **argv)
 	}
 	if (rc != RUN_ARGS_OK)
 		return cli__error("%s", err);
-	if (cli__prefix_path(compat, sizeof(compat), "lib/pith/lib/compat-kernel.elf") < 0) {
-		run_args__free(&cfg);
-		return PITH_EXIT_ERROR;
-	}
-	cfg.compat_kernel = compat;
+	cfg.compat_kernel = compat_kernel_path;
 	rc = vmm__run(&cfg);
 	run_args__free(&cfg);
 	return rc;

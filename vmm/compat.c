@@ -13,12 +13,12 @@
 
 int compat__open_kernel(struct vm *vm, char *err, size_t errlen)
 {
-	const char *path = vm->cfg->compat_kernel;
+	char path[4096];
 
-	if (!path) {
+	if (!vm->cfg->compat_kernel || vm->cfg->compat_kernel(path, sizeof(path)) < 0) {
 		snprintf(err, errlen,
-			 "%s is not a Pith image and no compat kernel is available; build it with "
-			 "pith build",
+			 "%s is not a Pith image and Pith's compat kernel cannot be found; build it "
+			 "with pith build",
 			 vm->cfg->image_path);
 		return -1;
 	}

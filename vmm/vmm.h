@@ -3,11 +3,14 @@
 #define VMM_VMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vmm_config {
 	const char *image_path;     /* the .pith image, or a static Linux ELF (compat path) */
-	const char *compat_kernel;  /* path of Pith's compat kernel image (for a static Linux ELF) */
+	/* Writes the path of Pith's compat kernel image (needed only for a static Linux ELF, so
+	   it is looked up only then); returns 0, or -1 if there is none. NULL: no compat path. */
+	int (*compat_kernel)(char *path, size_t len);
 	uint64_t mem_size;          /* guest RAM in bytes, PITH_MEM_MIN..PITH_MEM_MAX, validated */
 	int argc;                   /* guest argv (argv[0] included) */
 	char *const *argv;
