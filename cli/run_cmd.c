@@ -1,7 +1,6 @@
 /* pith run: parse the arguments, find the compat kernel, and hand over to the monitor. */
 #include "cli.h"
 
-#include <limits.h>
 #include <unistd.h>
 
 #include <pith/abi.h>

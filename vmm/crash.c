@@ -268,9 +268,24 @@ static void gp__print(uint32_t ec)
 			   "a closed I/O port or a non-canonical address\n");
 }
 
+/*
+ * musl's __stack_chk_fail (alias __stack_chk_fail_local) ends in a_crash(), a `hlt`: #GP at
+ * CPL3, inside that function.
+ */
+static int stack_chk__failed(const struct vm *vm, unsigned vector, uint64_t rip)
+{
+	uint64_t off;
+	const char *name = vector == VEC_GP ? symbol__find(vm, rip, &off) : NULL;
+
+	return name && strncmp(name, "__stack_chk_fail", strlen("__stack_chk_fail")) == 0;
+}
+
 static void trap__headline(struct vm *vm, unsigned vector, const struct trap_frame *f)
 {
-	if (vector == VEC_PF)
+	if (stack_chk__failed(vm, vector, f->rip))
+		print__err("pith: guest crashed: stack smashing detected (the stack protector found "
+			   "a corrupted canary; the function that returned is in the backtrace)\n");
+	else if (vector == VEC_PF)
 		pf__print(vm, (uint32_t)f->error);
 	else if (vector == VEC_GP)
 		gp__print((uint32_t)f->error);

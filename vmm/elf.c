@@ -102,6 +102,7 @@ enum {
 	STT_OBJECT = 1,
 	STT_FUNC = 2,
 	STB_LOCAL = 0,
+	STB_GLOBAL = 1,
 };
 
 /* Everything one parse needs: the image being filled and how to word an error. */
@@ -643,6 +644,7 @@ struct sym_hit {
 	uint64_t size;
 	const char *name;
 	bool func;
+	bool global; /* STB_GLOBAL: named over a weak or local alias at the same address */
 };
 
 static void read_sym(const struct elf_image *img, size_t i, struct elf64_sym *s)
@@ -690,13 +692,18 @@ static bool sym_usable(const struct elf_image *img, const struct elf64_sym *s, b
 	return seg && (seg->flags & ELF_SEG_X);
 }
 
-/* Whether a names the address better than b: it starts later, else is a FUNC, else is larger. */
+/*
+ * Whether a names the address better than b: it starts later, else is a FUNC, else is global,
+ * else is larger.
+ */
 static bool sym_hit__better(const struct sym_hit *a, const struct sym_hit *b)
 {
 	if (!b->name || a->value != b->value)
 		return !b->name || a->value > b->value;
 	if (a->func != b->func)
 		return a->func;
+	if (a->global != b->global)
+		return a->global;
 	return a->size > b->size;
 }
 
@@ -718,6 +725,7 @@ static void sym_scan(const struct elf_image *img, uint64_t addr, uint64_t lo,
 			continue;
 		h.value = s.value;
 		h.size = s.size;
+		h.global = (s.info >> 4) == STB_GLOBAL;
 		if (!(h.name = sym_name(img, s.name)))
 			continue;
 		if (addr - h.value < h.size && sym_hit__better(&h, inside))

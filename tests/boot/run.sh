@@ -93,9 +93,11 @@ run() {
 # image NAME [SRC]: build SRC (default tests/boot/NAME.c) once into $TMP/NAME.pith; sets IMG.
 image() {
 	local name=$1 src=${2:-$HERE/$1.c}
+	shift
+	[ $# -gt 0 ] && shift # the rest: extra flags for pith build
 	IMG=$TMP/$name.pith
 	[ -f "$IMG" ] && return 0
-	if ! "$PITH" build -o "$IMG" "$src" >"$TMP/$name.build.log" 2>&1; then
+	if ! "$PITH" build "$@" -o "$IMG" "$src" >"$TMP/$name.build.log" 2>&1; then
 		rm -f "$IMG"
 		WHY="pith build -o $name.pith $src failed: "
 		WHY="$WHY$(head -c 300 "$TMP/$name.build.log" | tr '\n' '|')"
@@ -267,6 +269,12 @@ t_crash_stack() {
 	image crash || return 1
 	run "$PITH" run "$IMG" -- stack
 	want_crash recurse_forever && want_output "stack overflow|guard page" "a stack overflow"
+}
+
+t_crash_stack_protector() {
+	image smash "$HERE/smash.c" -fstack-protector-strong || return 1
+	run "$PITH" run "$IMG"
+	want_crash smash_buffer && want_output "stack smashing detected" "the stack-protector cause"
 }
 
 # t_crash_at MODE FUNCTION: the guest prints the address it is about to misuse; the report names it.
@@ -505,6 +513,7 @@ check_timing idle-no-host-cpu t_idle_cpu
 check unsupported-syscall-enosys t_enosys
 check crash-null-deref t_crash_null
 check crash-stack-overflow t_crash_stack
+check crash-stack-protector t_crash_stack_protector
 check crash-write-text t_crash_at text write_text
 check crash-jump-data t_crash_at data jump_data
 check hypercall-valid t_good_hypercall
