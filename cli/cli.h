@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#define PITH_VERSION "0.1.0"
+#include <pith/version.h>
 
 /* Each takes the arguments after its subcommand's name and returns pith's exit status. */
 int build_cmd__main(int argc, char **argv);

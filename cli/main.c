@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("pith %s (ABI version %d)\n", PITH_VERSION, PITH_ABI_VERSION);
+		printf("pith %s (ABI version %u)\n", PITH_VERSION, PITH_ABI_VERSION);
 		return 0;
 	}
 	return cli__usage_error("unknown command '%s'", cmd);

@@ -9,6 +9,9 @@
  *   - any other number (a runtime value, or one Pith does not implement) goes through the
  *     kernel's runtime dispatcher pith_syscall(n, a, b, c, d, e, f), which answers -ENOSYS for
  *     numbers it does not know.
+ *   - musl's cancellation points (read, write, nanosleep, ...) call __syscall_cp, which is
+ *     defined below as an inline function too, so that their constant numbers also become direct
+ *     calls (see the comment there).
  * Missing arguments are passed as 0. Built with -I<repo>/kernel/syscall.
  */
 
@@ -81,4 +84,18 @@ __PITH_INLINE long __syscall5(long n, long a1, long a2, long a3, long a4, long a
 __PITH_INLINE long __syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	return __pith_syscall6(n, a1, a2, a3, a4, a5, a6);
+}
+
+/*
+ * musl's cancellation points call __syscall_cp(n, ...) with a constant n. musl declares it in
+ * src/internal/syscall.h, after including this header, as an external function (defined in
+ * src/thread/__syscall_cp.c) that would hide the constant: every program with one cancellation
+ * point would reach the kernel's whole dispatch table. Defined here first as static inline, the
+ * later declaration takes its internal linkage (C11 6.2.2p4-5), and each call folds to a direct
+ * call like __syscallN. Pith replaces src/thread/__syscall_cp.c (musl/overrides) accordingly.
+ * Cancellation is not checked here: Pith has no second thread that could cancel this one.
+ */
+__PITH_INLINE long __syscall_cp(long n, long a, long b, long c, long d, long e, long f)
+{
+	return __pith_syscall6(n, a, b, c, d, e, f);
 }

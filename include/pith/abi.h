@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define PITH_ABI_VERSION 1
+#define PITH_ABI_VERSION 1u
 
 /* ---- The image: an ELF note identifies a Pith image and its ABI ------------------------- */
 
@@ -37,8 +37,10 @@ struct pith_note_abi {
 /* ---- Guest memory layout (identity mapped; guest-virtual == guest-physical) ------------- */
 
 #define PITH_PAGE_SIZE	   0x1000ULL
-#define PITH_MONITOR_BASE  0x1000ULL  /* [0x1000, 0x80000): monitor-owned, supervisor-only */
-#define PITH_MONITOR_END   0x80000ULL /* (page tables, GDT, IDT, TSS, trap stubs, IST stack) */
+#define PITH_MONITOR_BASE  0x1000ULL  /* [0x1000, 0x80000): monitor-owned, not writable */
+#define PITH_MONITOR_END   0x80000ULL /* (page tables, GDT, IDT, TSS, trap stubs, IST stack:
+					 supervisor-only, except the syscall stub page,
+					 user read+execute: see vmm/x86_64/desc.c) */
 #define PITH_BOOTINFO_BASE 0x80000ULL /* [0x80000, 0x100000): boot info + strings, read-only */
 #define PITH_BOOTINFO_END  0x100000ULL
 #define PITH_IMAGE_BASE	   0x100000ULL	/* lowest address an image segment may use */

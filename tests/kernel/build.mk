@@ -34,7 +34,7 @@ check-kernel: $(KTESTS:%=$(KTEST_B)/%) $(KERNEL_LIBS)
 # Pith images; compat_regs is a static Linux program (musl-gcc) run on the compat kernel.
 KGUEST_B := $(KTEST_B)/guests
 KGUESTS := $(KGUEST_B)/mem.pith $(KGUEST_B)/sys.pith $(KGUEST_B)/compat_regs
-KGUEST_CFLAGS := -O2 -Wall -Wextra -Werror=implicit-function-declaration -Itests/lib
+KGUEST_CFLAGS := -O2 -Wall -Wextra -Werror=implicit-function-declaration -Itests/lib -Iinclude
 
 $(KGUEST_B)/%.pith: tests/kernel/guests/%.c tests/lib/test.c tests/lib/test.h $(PITHCC) \
 		    $(MUSL_STAMP) $(KERNEL_LIBS)

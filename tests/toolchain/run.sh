@@ -68,8 +68,10 @@ test_libc() {
 		nm_has "$tmp/syscall.o" 'U pith_syscall_any'
 	check "__syscall_cp_asm calls the runtime dispatcher pith_syscall" \
 		nm_has "$tmp/syscall_cp.o" 'U pith_syscall'
-	check "musl's read goes through __syscall_cp (a cancellation point)" \
-		nm_has "$tmp/read.o" 'U __syscall_cp'
+	check "musl's read (a cancellation point) calls pith_sys_read directly" \
+		nm_has "$tmp/read.o" 'U pith_sys_read'
+	check "musl's read neither calls __syscall_cp nor the runtime dispatcher" \
+		nm_lacks "$tmp/read.o" 'U (__syscall_cp|pith_syscall)$'
 }
 
 # ---- the syscall layer, run on the host (arch_test.c) ------------------------------------------

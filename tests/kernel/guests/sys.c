@@ -1,5 +1,6 @@
 /* Pith guest test: console fds, clocks and sleep, getrandom, process and system information. */
 #define _GNU_SOURCE
+#include <pith/version.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -150,7 +151,7 @@ static void test_sysinfo(void)
 	struct rlimit r, low = {100, 200}, high = {100, RLIM_INFINITY};
 
 	CHECK(uname(&u) == 0 && !strcmp(u.sysname, "Pith") && !strcmp(u.machine, "x86_64"));
-	CHECK(!strcmp(u.nodename, "pith") && !strcmp(u.release, "abi-1"));
+	CHECK(!strcmp(u.nodename, "pith") && !strcmp(u.release, PITH_VERSION "-pith"));
 	CHECK(sysinfo(&si) == 0 && si.totalram * si.mem_unit == 64ULL << 20 && si.procs == 1);
 	CHECK(si.freeram > 0 && si.freeram < si.totalram);
 	CHECK(getrlimit(RLIMIT_STACK, &r) == 0 && r.rlim_cur > 0 && r.rlim_cur == r.rlim_max);
