@@ -25,7 +25,7 @@ MON_HOSTINC := $(B)/hostinc
 MONCFLAGS = $(HOSTCFLAGS) -isystem $(MON_HOSTINC)
 
 # Debian packages the build and the tests need. `make deps` installs the missing ones.
-DEB_PACKAGES := gcc make binutils perl util-linux linux-libc-dev musl-tools dpkg-dev \
+DEB_PACKAGES := gcc make binutils perl util-linux strace linux-libc-dev musl-tools dpkg-dev \
                 ca-certificates debian-archive-keyring
 
 .PHONY: all deps run check clean distclean

@@ -47,7 +47,7 @@ static void print_kind_and_abi(const struct elf_image *img)
 	if (img->abi.abi_version == PITH_ABI_VERSION)
 		printf("ABI version   %u (this pith runs it)\n", img->abi.abi_version);
 	else
-		printf("ABI version   %u (this pith runs version %d only: rebuild the image with "
+		printf("ABI version   %u (this pith runs version %u only: rebuild the image with "
 		       "this pith)\n",
 		       img->abi.abi_version, PITH_ABI_VERSION);
 	printf("compat entry  0x%llx\n", (unsigned long long)img->abi.compat_entry);

@@ -1,9 +1,11 @@
 /* The pith command: dispatches build, run, inspect, help and --version. */
 #include "cli.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pith/abi.h>
 
@@ -67,10 +69,23 @@ int cli__usage_error(const char *fmt, ...)
 	return PITH_EXIT_ERROR;
 }
 
+/*
+ * Put /dev/null on any of fds 0-2 that is closed, so that no file pith opens (/dev/kvm, a VM or
+ * vCPU fd, the image) lands there and receives the guest's output or messages meant for the user.
+ * open() returns the lowest free fd, which is the closed one, as fds below it are open.
+ */
+static void std_fds__fill(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+			_exit(PITH_EXIT_ERROR); /* cannot say why: there may be no stderr */
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	std_fds__fill();
 	if (!cmd)
 		return cli__usage_error("no command given");
 	if (strcmp(cmd, "run") == 0)

@@ -155,9 +155,11 @@ static int take_guest_args(struct parser *p, int argc, char **argv, int image, i
 /* Options up to the image (or "--"), then the image and the guest's arguments. */
 static int parse_all(struct parser *p, int argc, char **argv)
 {
-	int i, rc;
+	int i;
 
 	for (i = 0; i < argc; i++) {
+		int rc;
+
 		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

@@ -9,18 +9,22 @@ CHECK_SUITES += check-unit check-cli
 UNIT_B := $(B)/tests/unit
 FIX_B := $(UNIT_B)/fixtures
 TEST_LIB := tests/lib/test.c
-TEST_HDRS := tests/lib/test.h include/pith/abi.h $(wildcard vmm/*.h cli/*.h)
+TEST_HDRS := tests/lib/test.h include/pith/abi.h $(wildcard vmm/*.h vmm/x86_64/*.h cli/*.h)
 UNIT_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
 
 # Each unit test and the sources it is linked with.
-UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp
+UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp \
+	      test_paging test_hypercall
 UNIT_SRCS_test_elf := vmm/elf.c
 UNIT_SRCS_test_elf_fuzz := vmm/elf.c
 UNIT_SRCS_test_guestmem := vmm/guestmem.c
 UNIT_SRCS_test_size := cli/size.c
 UNIT_SRCS_test_run_args := cli/run_args.c cli/size.c
 UNIT_SRCS_test_seccomp := vmm/seccomp.c vmm/print.c
+UNIT_SRCS_test_paging := vmm/layout.c vmm/elf.c vmm/guestmem.c vmm/x86_64/paging.c \
+			 vmm/x86_64/desc.c
+UNIT_SRCS_test_hypercall := vmm/hypercall.c vmm/guestmem.c
 
 # $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
 define UNIT_TEST_RULE
@@ -65,7 +69,8 @@ $(FIX_B)/not-elf.txt:
 
 # How each unit test is run (its arguments).
 UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/test_guestmem" \
-	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp"
+	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp" \
+	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall"
 
 .PHONY: check check-unit check-unit-valgrind check-cli
 check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)

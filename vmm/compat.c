@@ -16,10 +16,11 @@ int compat__open_kernel(struct vm *vm, char *err, size_t errlen)
 	char path[4096];
 
 	if (!vm->cfg->compat_kernel || vm->cfg->compat_kernel(path, sizeof(path)) < 0) {
-		snprintf(err, errlen,
-			 "%s is not a Pith image and Pith's compat kernel cannot be found; build it "
-			 "with pith build",
-			 vm->cfg->image_path);
+		snprintf(
+		    err, errlen,
+		    "%s is not a Pith image and Pith's compat kernel cannot be found; build it "
+		    "with pith build",
+		    vm->cfg->image_path);
 		return -1;
 	}
 	if (elf_image__open(&vm->kernel, path, PITH_MEM_MAX, err, errlen) < 0)
@@ -43,21 +44,20 @@ int compat__syscall(struct vm *vm)
 
 	if (kvm_vcpu__get_sregs(&vm->kvm, &s) < 0 || kvm_vcpu__get_regs(&vm->kvm, &r) < 0)
 		return crash__guest_error(
-		    vm, "cannot read the virtual CPU after a syscall instruction");
+		    "cannot read the virtual CPU after a syscall instruction");
 	if (!vm->compat_entry)
 		return crash__guest_error(
-		    vm, "a syscall instruction ran at %#llx and the image has no compat entry",
+		    "a syscall instruction ran at %#llx and the image has no compat entry",
 		    (unsigned long long)r.rcx - 2);
 	r.rip = vm->compat_entry;
 	if (s.cs.selector != PITH_SEL_UCODE || s.ss.selector != PITH_SEL_UDATA) {
 		x86_cpu__user_segments(&s); /* hardware KVM: back from CPL0 (PVM stays at CPL3) */
 		if (kvm_vcpu__set_sregs(&vm->kvm, &s) < 0)
-			return crash__guest_error(vm,
-						  "cannot return the virtual CPU to CPL3 after a "
+			return crash__guest_error("cannot return the virtual CPU to CPL3 after a "
 						  "syscall instruction");
 	}
 	if (kvm_vcpu__set_regs(&vm->kvm, &r) < 0)
-		return crash__guest_error(vm, "cannot set the virtual CPU's registers after a "
-					      "syscall instruction");
+		return crash__guest_error("cannot set the virtual CPU's registers after a "
+					  "syscall instruction");
 	return HC_RESUME;
 }

@@ -47,12 +47,11 @@ struct trap_frame {
 	uint64_t error, rip, cs, rflags, rsp, ss;
 };
 
-int crash__guest_error(struct vm *vm, const char *fmt, ...)
+int crash__guest_error(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
-	(void)vm;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -283,8 +282,9 @@ static int stack_chk__failed(const struct vm *vm, unsigned vector, uint64_t rip)
 static void trap__headline(struct vm *vm, unsigned vector, const struct trap_frame *f)
 {
 	if (stack_chk__failed(vm, vector, f->rip))
-		print__err("pith: guest crashed: stack smashing detected (the stack protector found "
-			   "a corrupted canary; the function that returned is in the backtrace)\n");
+		print__err(
+		    "pith: guest crashed: stack smashing detected (the stack protector found "
+		    "a corrupted canary; the function that returned is in the backtrace)\n");
 	else if (vector == VEC_PF)
 		pf__print(vm, (uint32_t)f->error);
 	else if (vector == VEC_GP)

@@ -10,7 +10,7 @@ struct vm;
  * The guest broke the hypercall rules: print "pith: guest error: <what>; guest stopped" and
  * return PITH_EXIT_CRASH.
  */
-int crash__guest_error(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int crash__guest_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A CPU exception reached trap stub `vector`. Prints the report; returns PITH_EXIT_CRASH. */
 int crash__trap(struct vm *vm, unsigned vector);

@@ -1,5 +1,4 @@
-/* ELF image loader: checks a Pith image (or a static Linux ELF); finds its segments, notes,
- * symbols. */
+/* ELF image loader: checks an image (Pith or static Linux ELF); finds segments, notes, symbols. */
 #include "elf.h"
 
 #include <errno.h>
@@ -585,29 +584,65 @@ int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint6
 	return parse(&c, data ? data : "", size);
 }
 
-/* Map a regular, non-empty file read-only. */
-static int map_file(const struct parse_ctx *c, const char *path, const void **data, size_t *size)
+/* Read all of fd into buf (size bytes); -1 on an error or if the file is shorter now. */
+static int read_all(int fd, uint8_t *buf, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = read(fd, buf + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Read a regular, non-empty file into private anonymous memory. Not a mapping of the file: the
+ * monitor reads the image again long after validation (loading, crash reports), and a file
+ * truncated or changed meanwhile must neither raise SIGBUS nor change what was validated.
+ */
+static int read_file(const struct parse_ctx *c, int fd, const void **data, size_t *size)
 {
 	struct stat st;
+	void *buf;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(c, "is not a regular file; pass an image built with pith build");
+	if (st.st_size == 0 || (uint64_t)st.st_size > PITH_MEM_MAX)
+		return fail(c, "is %s; pass an image built with pith build",
+			    st.st_size == 0 ? "empty" : "larger than any guest memory");
+	*size = (size_t)st.st_size;
+	buf = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return fail(c, "cannot be read into memory: %s; check memory limits",
+			    strerror(errno));
+	if (read_all(fd, buf, *size) < 0) {
+		int e = errno;
+
+		munmap(buf, *size);
+		return fail(c, "cannot be read: %s; check the file",
+			    e ? strerror(e) : "it became shorter while being read");
+	}
+	mprotect(buf, *size, PROT_READ); /* nothing writes it; if this fails it stays writable */
+	*data = buf;
+	return 0;
+}
+
+static int load_file(const struct parse_ctx *c, const char *path, const void **data, size_t *size)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
 
 	if (fd < 0)
 		return fail(c, "cannot be opened: %s; check the path", strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(c, "is not a regular file; pass an image built with pith build");
-	}
-	if (st.st_size == 0 || (uint64_t)st.st_size > PITH_MEM_MAX) {
-		close(fd);
-		return fail(c, "is %s; pass an image built with pith build",
-			    st.st_size == 0 ? "empty" : "larger than any guest memory");
-	}
-	*size = (size_t)st.st_size;
-	*data = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+	rc = read_file(c, fd, data, size);
 	close(fd);
-	if (*data == MAP_FAILED)
-		return fail(c, "cannot be mapped: %s; check the file", strerror(errno));
-	return 0;
+	return rc;
 }
 
 int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, char *err,
@@ -619,7 +654,7 @@ int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, cha
 	size_t size = 0;
 
 	memset(img, 0, sizeof(*img));
-	if (map_file(&c, path, &data, &size) < 0)
+	if (load_file(&c, path, &data, &size) < 0)
 		return -1;
 	if (parse(&c, data, size) < 0) {
 		munmap((void *)data, size);
@@ -751,20 +786,4 @@ const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uin
 	if (offset)
 		*offset = addr - e->value;
 	return e->name;
-}
-
-uint64_t elf_image__lookup(const struct elf_image *img, const char *name)
-{
-	struct elf64_sym s;
-
-	for (size_t i = 0; i < img->nsyms; i++) {
-		const char *n;
-
-		read_sym(img, i, &s);
-		if (s.shndx == SHN_UNDEF || !(n = sym_name(img, s.name)))
-			continue;
-		if (strcmp(n, name) == 0)
-			return s.value;
-	}
-	return 0;
 }

@@ -1,4 +1,4 @@
-/* ELF image loader: validates a Pith image (or a static Linux ELF) and exposes its segments, notes and symbols. */
+/* ELF image loader: checks an image (Pith or static Linux ELF); finds segments, notes, symbols. */
 #ifndef VMM_ELF_H
 #define VMM_ELF_H
 
@@ -8,10 +8,10 @@
 
 #include <pith/abi.h>
 
-#define ELF_IMAGE_MAX_SEGMENTS 16
+#define ELF_IMAGE_MAX_SEGMENTS	 16
 #define ELF_IMAGE_MAX_COMPONENTS 32
-#define ELF_IMAGE_MAX_PHNUM 256          /* more program headers than this: refused */
-#define ELF_IMAGE_MAX_SYMBOLS (1u << 20) /* symbols beyond this are not looked at */
+#define ELF_IMAGE_MAX_PHNUM	 256	    /* more program headers than this: refused */
+#define ELF_IMAGE_MAX_SYMBOLS	 (1u << 20) /* symbols beyond this are not looked at */
 
 /* Segment permission bits, as in ELF p_flags. */
 #define ELF_SEG_X 1u
@@ -19,32 +19,33 @@
 #define ELF_SEG_R 4u
 
 struct elf_segment {
-	uint64_t vaddr;   /* as in the file */
+	uint64_t vaddr; /* as in the file */
 	uint64_t memsz;
 	uint64_t filesz;
-	uint64_t offset;  /* file offset of the first byte */
-	uint32_t flags;   /* ELF_SEG_* */
+	uint64_t offset; /* file offset of the first byte */
+	uint32_t flags;	 /* ELF_SEG_* */
 };
 
 struct elf_image {
-	const uint8_t *data;   /* the whole file (mmap'ed by elf_image__open, or caller's buffer) */
+	const uint8_t *data; /* the whole file (elf_image__open's copy, or the caller's buffer) */
 	size_t size;
-	bool mapped;           /* data was mmap'ed by elf_image__open */
+	bool mapped; /* data is elf_image__open's private copy of the file (unmapped by close) */
 
-	uint64_t entry;        /* e_entry */
-	uint64_t phdr_vaddr;   /* guest address where the program headers are mapped, 0 if not loaded */
+	uint64_t entry;	     /* e_entry */
+	uint64_t phdr_vaddr; /* guest address of the program headers, 0 if not loaded */
 	uint16_t phnum;
-	const void *phdrs;     /* the program headers inside data */
+	const void *phdrs;				/* the program headers inside data */
 	struct elf_segment seg[ELF_IMAGE_MAX_SEGMENTS]; /* PT_LOAD segments, sorted by vaddr */
 	unsigned nseg;
-	uint64_t image_end;    /* page-aligned end of the highest segment */
+	uint64_t image_end; /* page-aligned end of the highest segment */
 
-	bool has_abi_note;     /* a PITH_NOTE_ABI note was found */
+	bool has_abi_note; /* a PITH_NOTE_ABI note was found */
 	struct pith_note_abi abi;
-	const char *components[ELF_IMAGE_MAX_COMPONENTS]; /* PITH_NOTE_COMPONENT names (point into data) */
+	/* PITH_NOTE_COMPONENT names (pointing into data) */
+	const char *components[ELF_IMAGE_MAX_COMPONENTS];
 	unsigned ncomponents;
 
-	const void *symtab;    /* Elf64_Sym array inside data, NULL if stripped */
+	const void *symtab; /* Elf64_Sym array inside data, NULL if stripped */
 	size_t nsyms;
 	const char *strtab;
 	size_t strtab_size;
@@ -63,11 +64,12 @@ struct elf_image {
  * with the padding of their PT_NOTE's p_align (4, or 8 as GNU property notes use).
  */
 int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint64_t limit,
-                     char *err, size_t errlen);
+		     char *err, size_t errlen);
 
-/* Open and map a file, then elf_image__parse it. Same return convention; errors name the file. */
+/* Read a file into private memory, then elf_image__parse it. Same return convention; errors name
+ * the file. */
 int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, char *err,
-                    size_t errlen);
+		    size_t errlen);
 
 /* Unmap (if mapped) and free what the image holds. Safe on an image whose parse or open failed. */
 void elf_image__close(struct elf_image *img);
@@ -81,8 +83,5 @@ void elf_image__close(struct elf_image *img);
  * to prepare (safe under the monitor's seccomp filter).
  */
 const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset);
-
-/* Address of a symbol by name, or 0. */
-uint64_t elf_image__lookup(const struct elf_image *img, const char *name);
 
 #endif

@@ -5,9 +5,10 @@
 #include <stdint.h>
 
 struct guest_mem {
-	uint8_t *base;     /* host mapping of guest-physical 0 */
-	uint64_t size;     /* bytes of guest RAM */
-	uint64_t user_lo;  /* lowest address the guest may name in a hypercall (PITH_BOOTINFO_BASE) */
+	uint8_t *base; /* host mapping of guest-physical 0 */
+	uint64_t size; /* bytes of guest RAM */
+	uint64_t
+	    user_lo; /* lowest address the guest may name in a hypercall (PITH_BOOTINFO_BASE) */
 };
 
 /*

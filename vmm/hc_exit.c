@@ -9,8 +9,9 @@ static int exit__handle(struct vm *vm, void *arg)
 {
 	const struct pith_hc_exit *e = arg;
 
+	(void)vm; /* the handler signature of every hypercall */
 	if (e->reserved)
-		return crash__guest_error(vm, "exit hypercall with a non-zero reserved field");
+		return crash__guest_error("exit hypercall with a non-zero reserved field");
 	return e->status & 0xff;
 }
 

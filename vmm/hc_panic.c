@@ -15,7 +15,7 @@ static int panic__handle(struct vm *vm, void *arg)
 
 	if (!msg)
 		return crash__guest_error(
-		    vm, "panic hypercall with an invalid address %#llx (len %llu)",
+		    "panic hypercall with an invalid address %#llx (len %llu)",
 		    (unsigned long long)p->msg, (unsigned long long)p->len);
 	return crash__panic(vm, msg, (size_t)len);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rawsys.h"
+#include "seccomp_filter.h"
 
 #define HELPER_STACK (64 * 1024) /* job's frames; only the pages it touches count */
 
@@ -57,11 +58,27 @@ static void helper__place(pid_t pid)
 		sched_setaffinity(pid, sizeof(set), &set);
 }
 
+/*
+ * After its job the helper only holds the VM's fds and waits: its own seccomp filter allows just
+ * that (it shares the monitor's memory, so it must not be a way around the monitor's filter).
+ * If the filter cannot go on, the helper leaves and the teardown stays on the monitor's exit path.
+ */
+static int helper__sandbox(void)
+{
+	const void *const words[] = {&helper.done, &helper.detached};
+
+	return seccomp__install_helper(words, 2) == 0 ? 0 : -1;
+}
+
 static int helper__main(void *unused)
 {
 	(void)unused;
 	rawsys__call3(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0);
 	helper.job(helper.arg);
+	if (helper__sandbox() < 0) {
+		flag__set(&helper.done);
+		return 0;
+	}
 	flag__set(&helper.done);
 	if (rawsys__call3(SYS_getppid, 0, 0, 0) != helper.parent)
 		return 0; /* the monitor is already gone */

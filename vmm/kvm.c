@@ -110,8 +110,7 @@ int kvm__create_vcpu(struct kvm *kvm, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	kvm->run_size = (size_t)size;
-	kvm->run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, kvm->vcpu_fd, 0);
+	kvm->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, kvm->vcpu_fd, 0);
 	if (kvm->run == MAP_FAILED) {
 		kvm->run = NULL;
 		snprintf(err, errlen,

@@ -12,8 +12,7 @@ struct kvm {
 	int vm_fd;
 	int vcpu_fd;
 	struct kvm_run *run; /* the vCPU's shared run area */
-	size_t run_size;
-	int sync_regs; /* KVM_SYNC_X86_* sets KVM can pass through the run area */
+	int sync_regs;	     /* KVM_SYNC_X86_* sets KVM can pass through the run area */
 };
 
 /* Open /dev/kvm and check its API version. Returns 0, or -1 with "<what>; <what to do>" in err. */

@@ -28,11 +28,16 @@ uint64_t layout__stack_size(uint64_t mem_size)
 	return page_down(s);
 }
 
-static void layout__add(struct layout *l, uint64_t start, uint64_t end, uint32_t prot,
-			enum layout_kind kind)
+/* Append a range (nothing if empty); -1 if the table is full. */
+static int layout__add(struct layout *l, uint64_t start, uint64_t end, uint32_t prot,
+		       enum layout_kind kind)
 {
-	if (start < end)
-		l->r[l->n++] = (struct layout_range){start, end, prot, kind};
+	if (start >= end)
+		return 0;
+	if (l->n >= LAYOUT_MAX_RANGES)
+		return -1;
+	l->r[l->n++] = (struct layout_range){start, end, prot, kind};
+	return 0;
 }
 
 /*
@@ -40,18 +45,18 @@ static void layout__add(struct layout *l, uint64_t start, uint64_t end, uint32_t
  * read-only + X for CPL0 only, the syscall stub read-only + X for all (see x86_64/desc.c), the
  * page tables not mapped at all.
  */
-static void layout__add_fixed(struct layout *l)
+static int layout__add_fixed(struct layout *l)
 {
 	const uint32_t s_rw = LAYOUT_R | LAYOUT_W, rx = LAYOUT_R | LAYOUT_X;
 
-	layout__add(l, 0, PITH_MONITOR_BASE, 0, LAYOUT_NULL_PAGE);
-	layout__add(l, PITH_MONITOR_BASE, X86_STUBS_ADDR, s_rw, LAYOUT_MONITOR);
-	layout__add(l, X86_STUBS_ADDR, X86_SYSCALL_ADDR, rx, LAYOUT_MONITOR);
-	layout__add(l, X86_SYSCALL_ADDR, X86_IST_BASE, rx | LAYOUT_USER, LAYOUT_MONITOR);
-	layout__add(l, X86_IST_BASE, X86_IST_TOP, s_rw, LAYOUT_MONITOR);
-	layout__add(l, X86_IST_TOP, PITH_MONITOR_END, 0, LAYOUT_MONITOR); /* page tables */
-	layout__add(l, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END, LAYOUT_R | LAYOUT_USER,
-		    LAYOUT_BOOTINFO);
+	return layout__add(l, 0, PITH_MONITOR_BASE, 0, LAYOUT_NULL_PAGE) |
+	       layout__add(l, PITH_MONITOR_BASE, X86_STUBS_ADDR, s_rw, LAYOUT_MONITOR) |
+	       layout__add(l, X86_STUBS_ADDR, X86_SYSCALL_ADDR, rx, LAYOUT_MONITOR) |
+	       layout__add(l, X86_SYSCALL_ADDR, X86_IST_BASE, rx | LAYOUT_USER, LAYOUT_MONITOR) |
+	       layout__add(l, X86_IST_BASE, X86_IST_TOP, s_rw, LAYOUT_MONITOR) |
+	       layout__add(l, X86_IST_TOP, PITH_MONITOR_END, 0, LAYOUT_MONITOR) | /* page tables */
+	       layout__add(l, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END, LAYOUT_R | LAYOUT_USER,
+			   LAYOUT_BOOTINFO);
 }
 
 static uint32_t segment__prot(const struct elf_segment *s)
@@ -74,9 +79,8 @@ static int images__overlap(const struct elf_image *a, const struct elf_image *b)
 	return 0;
 }
 
-/* Insert the segments of all images, keeping the ranges sorted by address. */
-static void layout__add_segments(struct layout *l, const struct elf_image *const *img,
-				 unsigned nimg)
+/* Insert the segments of all images, keeping the ranges sorted by address; -1 if full. */
+static int layout__add_segments(struct layout *l, const struct elf_image *const *img, unsigned nimg)
 {
 	unsigned first = l->n;
 
@@ -85,12 +89,28 @@ static void layout__add_segments(struct layout *l, const struct elf_image *const
 			const struct elf_segment *s = &img[i]->seg[k];
 			struct layout_range r = {page_down(s->vaddr), page_up(s->vaddr + s->memsz),
 						 segment__prot(s), LAYOUT_SEGMENT};
-			unsigned j = l->n++;
+			unsigned j;
 
-			for (; j > first && l->r[j - 1].start > r.start; j--)
+			if (l->n >= LAYOUT_MAX_RANGES)
+				return -1;
+			for (j = l->n++; j > first && l->r[j - 1].start > r.start; j--)
 				l->r[j] = l->r[j - 1];
 			l->r[j] = r;
 		}
+	return 0;
+}
+
+/* Heap from the end of the images, guard page, stack up to the end of RAM; -1 if full. */
+static int layout__add_heap_stack(struct layout *l, uint64_t images_end, uint64_t stack)
+{
+	const uint32_t urw = LAYOUT_R | LAYOUT_W | LAYOUT_USER;
+
+	l->stack_top = l->mem_size;
+	l->heap_start = images_end;
+	l->heap_end = l->mem_size - stack - PITH_PAGE_SIZE;
+	return layout__add(l, l->heap_start, l->heap_end, urw, LAYOUT_HEAP) |
+	       layout__add(l, l->heap_end, l->heap_end + PITH_PAGE_SIZE, 0, LAYOUT_GUARD) |
+	       layout__add(l, l->heap_end + PITH_PAGE_SIZE, l->mem_size, urw, LAYOUT_STACK);
 }
 
 static uint64_t images__end(const struct elf_image *const *img, unsigned nimg)
@@ -110,6 +130,11 @@ int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *c
 
 	l->n = 0;
 	l->mem_size = mem_size;
+	if (nimg > LAYOUT_MAX_IMAGES) {
+		snprintf(err, errlen, "%u images to lay out, at most %d; this is a bug in pith",
+			 nimg, LAYOUT_MAX_IMAGES);
+		return -1;
+	}
 	if (end + PITH_PAGE_SIZE + stack > mem_size) {
 		snprintf(err, errlen,
 			 "guest memory too small: %llu KiB, the image needs %llu KiB plus %llu KiB "
@@ -125,15 +150,13 @@ int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *c
 			 (unsigned long long)images__end(img, 1));
 		return -1;
 	}
-	layout__add_fixed(l);
-	layout__add_segments(l, img, nimg);
-	l->stack_top = mem_size;
-	l->heap_start = end;
-	l->heap_end = mem_size - stack - PITH_PAGE_SIZE;
-	layout__add(l, l->heap_start, l->heap_end, LAYOUT_R | LAYOUT_W | LAYOUT_USER, LAYOUT_HEAP);
-	layout__add(l, l->heap_end, l->heap_end + PITH_PAGE_SIZE, 0, LAYOUT_GUARD);
-	layout__add(l, l->heap_end + PITH_PAGE_SIZE, mem_size, LAYOUT_R | LAYOUT_W | LAYOUT_USER,
-		    LAYOUT_STACK);
+	if (layout__add_fixed(l) < 0 || layout__add_segments(l, img, nimg) < 0 ||
+	    layout__add_heap_stack(l, end, stack) < 0) {
+		snprintf(err, errlen,
+			 "the guest memory map needs more than %d ranges; this is a bug in pith",
+			 LAYOUT_MAX_RANGES);
+		return -1;
+	}
 	return 0;
 }
 

@@ -29,7 +29,10 @@ struct layout_range {
 	enum layout_kind kind;
 };
 
-#define LAYOUT_MAX_RANGES (8 + 2 * ELF_IMAGE_MAX_SEGMENTS)
+/* Fixed ranges (layout__add_fixed), the segments of up to two images, heap + guard + stack. */
+#define LAYOUT_FIXED_RANGES 7
+#define LAYOUT_MAX_IMAGES   2
+#define LAYOUT_MAX_RANGES   (LAYOUT_FIXED_RANGES + LAYOUT_MAX_IMAGES * ELF_IMAGE_MAX_SEGMENTS + 3)
 
 struct layout {
 	struct layout_range r[LAYOUT_MAX_RANGES]; /* sorted by start, not overlapping */
@@ -44,7 +47,8 @@ uint64_t layout__stack_size(uint64_t mem_size);
 
 /*
  * Lay out guest RAM for one image, or for the compat kernel (img[0]) plus a program (img[1]).
- * Returns 0, or -1 with "<what>; <what to do>" in err (images overlapping, memory too small).
+ * Returns 0, or -1 with "<what>; <what to do>" in err (images overlapping, memory too small,
+ * more than LAYOUT_MAX_IMAGES images or LAYOUT_MAX_RANGES ranges).
  */
 int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *const *img,
 		  unsigned nimg, char *err, size_t errlen);

@@ -14,4 +14,18 @@ static inline long rawsys__call3(long n, long a, long b, long c)
 	return r;
 }
 
+/* The same with five arguments (the kernel checks unused ones of some calls, e.g. prctl). */
+static inline long rawsys__call5(long n, long a, long b, long c, long d, long e)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
 #endif

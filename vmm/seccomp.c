@@ -1,4 +1,4 @@
-/* The monitor's seccomp filter: after setup, only the system calls the run loop needs. */
+/* The seccomp filters: the monitor's (only what the run loop needs) and its helper process's. */
 #include "seccomp_filter.h"
 
 #include <errno.h>
@@ -13,10 +13,12 @@
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 
 #include "print.h"
+#include "rawsys.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -46,6 +48,24 @@ static const struct named allowed_plain[] = {
 
 /* write(2) only to these fds. */
 static const unsigned allowed_write_fds[] = {1, 2};
+
+/*
+ * The helper process after its job (vmm/helper.c): futex wait/wake on its flags (checked
+ * separately), close of fds 0-2, then waiting to die.
+ */
+static const struct named helper_plain[] = {
+    {SYS_getppid, "getppid"},
+    {SYS_pause, "pause"},
+    {SYS_restart_syscall, "restart_syscall"},
+    {SYS_rt_sigreturn, "rt_sigreturn"},
+    {SYS_exit, "exit"},
+    {SYS_exit_group, "exit_group"},
+};
+static const unsigned helper_close_fds[] = {0, 1, 2};
+static const struct named helper_futex_ops[] = {
+    {FUTEX_WAIT_PRIVATE, "FUTEX_WAIT_PRIVATE"},
+    {FUTEX_WAKE_PRIVATE, "FUTEX_WAKE_PRIVATE"},
+};
 
 /*
  * The filter program, written directly in classic BPF (Documentation/userspace-api/seccomp_filter
@@ -87,16 +107,25 @@ static void emit_allow_if(struct filter *f, uint32_t k)
 	emit(f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 }
 
-/* The native ABI only; the system call number goes in A. */
-static void emit_head(struct filter *f)
+/* The native ABI only; the system call number goes in A; the plain calls are allowed. */
+static void emit_head(struct filter *f, const struct named *plain, size_t nplain)
 {
 	emit(f, (struct sock_filter)LOAD(DATA(arch)));
 	emit_require(f, AUDIT_ARCH_X86_64);
 	emit(f, (struct sock_filter)LOAD(DATA(nr)));
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALLS, 0, 1));
 	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
-	for (size_t i = 0; i < COUNT(allowed_plain); i++)
-		emit_allow_if(f, (uint32_t)allowed_plain[i].nr);
+	for (size_t i = 0; i < nplain; i++)
+		emit_allow_if(f, (uint32_t)plain[i].nr);
+}
+
+/* If A is system call nr, run block b (which must end in a return), else jump over it. */
+static void emit_block(struct filter *f, unsigned long nr, const struct filter *b)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0,
+					     (uint8_t)b->n));
+	for (unsigned i = 0; i < b->n && i < FILTER_MAX; i++)
+		emit(f, b->insn[i]);
 }
 
 /*
@@ -122,10 +151,34 @@ static void emit_call(struct filter *f, unsigned long nr, const unsigned *fds, s
 	for (size_t i = 0; i < nreq; i++)
 		emit_allow_if(&b, (uint32_t)req[i].nr);
 	emit(&b, (struct sock_filter)RET(nreq ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ALLOW));
-	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0,
-					     (uint8_t)b.n));
-	for (unsigned i = 0; i < b.n && i < FILTER_MAX; i++)
-		emit(f, b.insn[i]);
+	emit_block(f, nr, &b);
+}
+
+/*
+ * futex(2) only on one of the nwords addresses (all 64 bits of argument 0 compared) and only
+ * with the operations of helper_futex_ops (low 32 bits of argument 1: the kernel reads an int).
+ * Per address: high half equal, else on to the next address; low half equal: on to the ops.
+ */
+static void emit_futex(struct filter *f, const void *const *words, unsigned nwords)
+{
+	struct filter b = {.n = 0};
+
+	for (unsigned i = 0; i < nwords; i++) {
+		uint64_t a = (uint64_t)(uintptr_t)words[i];
+
+		emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
+		emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (uint32_t)(a >> 32), 0, 2));
+		emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
+		emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)a,
+						      (uint8_t)(4 * (nwords - 1 - i) + 1), 0));
+	}
+	emit(&b, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
+	for (size_t i = 0; i < COUNT(helper_futex_ops); i++)
+		emit_allow_if(&b, (uint32_t)helper_futex_ops[i].nr);
+	emit(&b, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	emit_block(f, SYS_futex, &b);
 }
 
 static void filter__build(struct filter *f, int vcpu_fd)
@@ -133,7 +186,7 @@ static void filter__build(struct filter *f, int vcpu_fd)
 	const unsigned vcpu[] = {(unsigned)vcpu_fd};
 
 	f->n = 0;
-	emit_head(f);
+	emit_head(f, allowed_plain, COUNT(allowed_plain));
 	emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
 	emit_call(f, SYS_write, allowed_write_fds, COUNT(allowed_write_fds), NULL, 0);
 	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
@@ -175,6 +228,34 @@ int seccomp__install(int vcpu_fd, bool verbose, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+static void filter__build_helper(struct filter *f, const void *const *words, unsigned nwords)
+{
+	f->n = 0;
+	emit_head(f, helper_plain, COUNT(helper_plain));
+	emit_futex(f, words, nwords);
+	emit_call(f, SYS_close, helper_close_fds, COUNT(helper_close_fds), NULL, 0);
+	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+}
+
+/* Raw system calls only: this runs in the helper, which shares the monitor's TLS (errno). */
+int seccomp__install_helper(const void *const *futex_words, unsigned nwords)
+{
+	static struct filter f;
+	struct sock_fprog prog = {.filter = f.insn};
+	long rc;
+
+	if (nwords > SECCOMP_HELPER_MAX_WORDS)
+		return -E2BIG;
+	filter__build_helper(&f, futex_words, nwords);
+	if (f.n > FILTER_MAX)
+		return -E2BIG;
+	prog.len = (unsigned short)f.n;
+	rc = rawsys__call5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (rc == 0)
+		rc = rawsys__call3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
+	return (int)rc;
 }
 
 void seccomp__selftest(void)

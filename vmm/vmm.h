@@ -7,19 +7,19 @@
 #include <stdint.h>
 
 struct vmm_config {
-	const char *image_path;     /* the .pith image, or a static Linux ELF (compat path) */
+	const char *image_path; /* the .pith image, or a static Linux ELF (compat path) */
 	/* Writes the path of Pith's compat kernel image (needed only for a static Linux ELF, so
 	   it is looked up only then); returns 0, or -1 if there is none. NULL: no compat path. */
 	int (*compat_kernel)(char *path, size_t len);
-	uint64_t mem_size;          /* guest RAM in bytes, PITH_MEM_MIN..PITH_MEM_MAX, validated */
-	int argc;                   /* guest argv (argv[0] included) */
+	uint64_t mem_size; /* guest RAM in bytes, PITH_MEM_MIN..PITH_MEM_MAX, validated */
+	int argc;	   /* guest argv (argv[0] included) */
 	char *const *argv;
-	int envc;                   /* guest environment, "NAME=value" */
+	int envc; /* guest environment, "NAME=value" */
 	char *const *envp;
-	bool trace;                 /* --trace: the guest prints every syscall */
-	bool verbose;               /* --verbose: print setup steps and the seccomp allow-list */
-	bool selftest_seccomp;      /* hidden test hook: make a forbidden host syscall after the
-	                               filter is installed (the monitor must die of SIGSYS) */
+	bool trace;	       /* --trace: the guest prints every syscall */
+	bool verbose;	       /* --verbose: print setup steps and the seccomp allow-list */
+	bool selftest_seccomp; /* hidden test hook: make a forbidden host syscall after the
+				  filter is installed (the monitor must die of SIGSYS) */
 };
 
 /*

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Tests of the pith command that need no KVM: usage errors, help, inspect, and build's driving of
-# pith-cc (with a stand-in pith-cc that records its arguments).
+# Tests of the pith command: usage errors, help, inspect, build's driving of pith-cc (with a
+# stand-in pith-cc that records its arguments), none of which needs KVM; then pith run with closed
+# standard fds, which does (the tiny fixture boots and crashes at its first instruction).
 #
 # Usage: tests/unit/cli_test.sh PITH FIXTURE-DIR
 set -u
@@ -121,10 +122,59 @@ test_build_runs_pith_cc() {
 	t_err "pith-cc killed" "pith: $T_DIR/p/bin/pith-cc was killed by signal 9"
 }
 
+# The vCPU fd that `pith run --verbose` names in its seccomp allow-list, with REDIRS applied.
+vcpu_fd_with() {
+	sh -c "exec $1; exec \"\$0\" run --verbose \"\$1\"" "$PITH" "$FIX/tiny.elf" \
+		2>"$T_DIR/verbose" >"$T_DIR/verbose-out"
+	sed -n 's/^pith:   ioctl(fd \([0-9]*\), KVM_RUN)$/\1/p' "$T_DIR/verbose"
+}
+
+# The fd /dev/kvm was opened on, under strace, with REDIRS applied.
+kvm_fd_with() {
+	sh -c "exec $1; exec strace -f -e trace=open,openat -o \"\$2\" \"\$0\" run \"\$1\"" \
+		"$PITH" "$FIX/tiny.elf" "$T_DIR/strace" 2>/dev/null >&2
+	sed -n 's/.*"\/dev\/kvm".* = \([0-9]*\)$/\1/p' "$T_DIR/strace"
+}
+
+# A closed fd 0, 1 or 2 gets /dev/null: the guest's output must not go to a KVM fd.
+test_run_closed_std_fds() {
+	t_require_kvm || return
+	T_CMD=
+	normal=$(vcpu_fd_with "")
+	t_check "vCPU fd found in --verbose" test -n "$normal"
+	for r in ">&-" "<&-" "<&- >&-"; do
+		got=$(vcpu_fd_with "$r")
+		t_check "vCPU fd with $r is $got, as without ($normal)" test "$got" = "$normal"
+	done
+	if ! command -v strace >/dev/null; then
+		t_fail "strace is not installed: the checks with a closed stderr need it"
+		return
+	fi
+	for r in "" "2>&-" ">&- 2>&-" "<&- >&- 2>&-"; do
+		got=$(kvm_fd_with "$r")
+		t_check "/dev/kvm with $r opened on fd $got, not 0-2" test "${got:-0}" -ge 3
+	done
+}
+
+# Output into a pipe whose reader has gone: SIGPIPE, status 141, as for a native program; and the
+# reader of pith's output gets end-of-file when pith exits (the helper process keeps no copy).
+test_run_sigpipe() {
+	t_require_kvm || return
+	T_CMD=
+	{ sleep 0.3; "$PITH" run "$FIX/tiny.elf" 2>&1 >/dev/null; echo $? >"$T_DIR/st"; } | true
+	t_check "crash report into a closed pipe: status 141 (got $(cat "$T_DIR/st"))" \
+		test "$(cat "$T_DIR/st")" = 141
+	timeout 10 sh -c '"$0" run "$1" 2>&1 | wc -l >"$2"' "$PITH" "$FIX/tiny.elf" "$T_DIR/n"
+	t_check "reader of the output gets EOF at pith's exit" test "$?" = 0
+	t_check "reader got the crash report ($(cat "$T_DIR/n") lines)" test "$(cat "$T_DIR/n")" -gt 5
+}
+
 test_usage
 test_run_usage
 test_inspect_pith_image
 test_inspect_other
 test_build_toolchain
 test_build_runs_pith_cc
+test_run_closed_std_fds
+test_run_sigpipe
 t_done

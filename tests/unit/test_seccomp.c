@@ -1,6 +1,9 @@
-/* The monitor's seccomp filter: what it lets through and what kills, tried in child processes. */
+/* The seccomp filters of the monitor and its helper: what they let through and what kills, tried
+ * in child processes. */
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -16,19 +19,40 @@
 #define SURVIVED 42
 
 static int vcpu_fd;
+static uint32_t word_a, word_b, word_other; /* the helper's futex words, and another one */
+
+static int install_monitor(void)
+{
+	char err[256];
+
+	if (seccomp__install(vcpu_fd, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int install_helper(void)
+{
+	const void *const words[] = {&word_a, &word_b};
+	int rc = seccomp__install_helper(words, 2);
+
+	if (rc < 0)
+		fprintf(stderr, "seccomp__install_helper: %d\n", rc);
+	return rc;
+}
+
+static int (*install)(void) = install_monitor;
 
 /* Fork; the child installs the filter, makes one call, then exits SURVIVED if it still lives. */
 static void trial(const char *what, bool allowed, void (*call)(void))
 {
-	char err[256];
 	int status;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (seccomp__install(vcpu_fd, false, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
+		if (install() < 0)
 			_exit(99);
-		}
 		call();
 		syscall(SYS_exit_group, SURVIVED);
 	}
@@ -120,6 +144,75 @@ static void clocks(void)
 	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &d, NULL);
 }
 
+/* The helper's calls: futex on its words (a wait whose value differs returns at once). */
+static void futex_wake_a(void)
+{
+	syscall(SYS_futex, &word_a, FUTEX_WAKE_PRIVATE, 1);
+}
+static void futex_wait_b(void)
+{
+	syscall(SYS_futex, &word_b, FUTEX_WAIT_PRIVATE, 1, NULL);
+}
+static void futex_wake_other(void)
+{
+	syscall(SYS_futex, &word_other, FUTEX_WAKE_PRIVATE, 1);
+}
+static void futex_wake_a_high_bits(void)
+{
+	syscall(SYS_futex, (uintptr_t)&word_a ^ (1ULL << 40), FUTEX_WAKE_PRIVATE, 1);
+}
+static void futex_wake_shared(void)
+{
+	syscall(SYS_futex, &word_a, FUTEX_WAKE, 1);
+}
+static void futex_requeue(void)
+{
+	syscall(SYS_futex, &word_a, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &word_b, 0);
+}
+static void close_std(void)
+{
+	syscall(SYS_close, 0);
+	syscall(SYS_close, 1);
+	syscall(SYS_close, 2);
+}
+static void close3(void)
+{
+	syscall(SYS_close, 3);
+}
+static void getppid_call(void)
+{
+	syscall(SYS_getppid);
+}
+static void exit_group_call(void)
+{
+	syscall(SYS_exit_group, SURVIVED);
+}
+
+static void helper_trials(void)
+{
+	install = install_helper;
+	trial("helper: futex wake on its first word", true, futex_wake_a);
+	trial("helper: futex wait on its second word", true, futex_wait_b);
+	trial("helper: close fds 0-2", true, close_std);
+	trial("helper: getppid", true, getppid_call);
+	trial("helper: exit", true, exit_call);
+	trial("helper: exit_group", true, exit_group_call);
+
+	trial("helper: futex on another word", false, futex_wake_other);
+	trial("helper: futex on its word with high bits changed", false, futex_wake_a_high_bits);
+	trial("helper: futex without FUTEX_PRIVATE_FLAG", false, futex_wake_shared);
+	trial("helper: futex requeue", false, futex_requeue);
+	trial("helper: close fd 3", false, close3);
+	trial("helper: write to fd 1", false, write1);
+	trial("helper: KVM_RUN", false, run);
+	trial("helper: clock_nanosleep", false, clocks);
+	trial("helper: openat", false, openat_root);
+	trial("helper: mmap", false, mmap_call);
+	trial("helper: getpid", false, getpid_call);
+	trial("helper: x32 write", false, x32_write);
+	install = install_monitor;
+}
+
 int main(void)
 {
 	int sys_fd, vm_fd;
@@ -151,5 +244,8 @@ int main(void)
 	trial("getpid", false, getpid_call);
 	trial("mmap", false, mmap_call);
 	trial("x32 write", false, x32_write);
+	trial("monitor: getppid", false, getppid_call);
+	trial("monitor: futex", false, futex_wake_a);
+	helper_trials();
 	return test__done();
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
-# Boot test helper: run a command under a time limit and record how it ended, telling an exit
-# status apart from death by a signal (a shell shows both SIGSEGV and exit(139) as 139).
+# Test helper for tests/lib/suite.sh: run a command under a time limit and record how it ended,
+# telling an exit status apart from death by a signal (a shell shows SIGSEGV and exit(139) as 139).
 #
 # Usage: runcmd.pl STATUSFILE SECONDS CMD [ARGS...]
 # STATUSFILE receives one line: "<how> <cpu_ms>". <how> is the exit status (0..255; 127 if CMD
