@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
+#include "core/core.h"
 #include "core/note.h"
 #include "syscall/syscall.h"
 
@@ -29,6 +30,7 @@ void pith_console_out(int fd, const void *buf, size_t len)
 	    .stream = (uint32_t)fd,
 	};
 
+	PITH_ASSERT(fd == 1 || fd == 2); /* callers checked fd with pith_console_check */
 	pith_hypercall(PITH_HC_CONSOLE, &call);
 }
 

@@ -12,12 +12,21 @@
 #define BATCH_SIZE 4096
 static char batch[BATCH_SIZE];
 
+/*
+ * Faults: a range that fails Linux's access_ok (past the user address space) is -EFAULT before
+ * anything else. Otherwise the kernel checks every byte it is about to send before it sends any
+ * (the monitor only ever sees checked ranges): an unmapped byte anywhere in the transfer gives
+ * -EFAULT and writes nothing, as a Linux pipe or terminal does when the fault lies in its first
+ * chunk. Linux would write the chunks before the fault of a larger write; Pith writes none.
+ */
 static long console_write(int fd, const void *buf, size_t count)
 {
 	int err = pith_console_check(fd, PITH_CONSOLE_WRITE);
 
 	if (err)
 		return err;
+	if (!pith_user_access_ok(buf, count))
+		return -EFAULT;
 	if (count == 0)
 		return 0;
 	if (count > PITH_MAX_RW_COUNT)
@@ -28,14 +37,30 @@ static long console_write(int fd, const void *buf, size_t count)
 	return (long)count;
 }
 
-/* stdin is an empty input: every read is at end of file. */
-static long console_read(int fd)
+/* stdin is an empty input: every read is at end of file (the buffer is never touched). */
+static long console_read(int fd, const void *buf, size_t count)
 {
-	return pith_console_check(fd, PITH_CONSOLE_READ);
+	int err = pith_console_check(fd, PITH_CONSOLE_READ);
+
+	if (err)
+		return err;
+	return pith_user_access_ok(buf, count) ? 0 : -EFAULT;
 }
 
-/* Checks an iovec array as Linux does; returns the total length (capped) or -errno. */
-static long iov_total(const struct iovec *iov, int iovcnt)
+/* A piece's length once the transfer is capped at PITH_MAX_RW_COUNT, total bytes before it. */
+static size_t iov_clamp(const struct iovec *v, size_t total)
+{
+	size_t room = (size_t)PITH_MAX_RW_COUNT - total;
+
+	return v->iov_len < room ? v->iov_len : room;
+}
+
+/*
+ * Checks an iovec array as Linux's import_iovec does: the array must be readable, every length
+ * non-negative (-EINVAL first), every piece, clamped so that the total stays within
+ * PITH_MAX_RW_COUNT, must pass access_ok (-EFAULT). Returns the clamped total or -errno.
+ */
+static long iov_import(const struct iovec *iov, int iovcnt)
 {
 	size_t total = 0;
 
@@ -43,16 +68,32 @@ static long iov_total(const struct iovec *iov, int iovcnt)
 		return -EINVAL;
 	if (iovcnt && !pith_user_readable(iov, (size_t)iovcnt * sizeof(*iov)))
 		return -EFAULT;
-	for (int i = 0; i < iovcnt; i++) {
+	for (int i = 0; i < iovcnt; i++)
 		if ((ssize_t)iov[i].iov_len < 0)
 			return -EINVAL;
-		if (iov[i].iov_len > (size_t)PITH_MAX_RW_COUNT - total)
-			return (long)PITH_MAX_RW_COUNT; /* Linux truncates the transfer */
-		if (iov[i].iov_len && !pith_user_readable(iov[i].iov_base, iov[i].iov_len))
-			return -EFAULT; /* an empty iovec's base is never looked at */
-		total += iov[i].iov_len;
+	for (int i = 0; i < iovcnt; i++) {
+		size_t len = iov_clamp(&iov[i], total);
+
+		if (!pith_user_access_ok(iov[i].iov_base, len))
+			return -EFAULT;
+		total += len;
 	}
 	return (long)total;
+}
+
+/* Whether every byte of the first `total` bytes of the iovecs is mapped readable. */
+static bool iov_readable(const struct iovec *iov, size_t total)
+{
+	size_t done = 0;
+
+	for (int i = 0; done < total; i++) {
+		size_t len = iov_clamp(&iov[i], done);
+
+		if (!pith_user_readable(iov[i].iov_base, len))
+			return false;
+		done += len;
+	}
+	return true;
 }
 
 /* Writes the first `total` bytes of the iovecs with as few hypercalls as possible. */
@@ -83,9 +124,7 @@ static void write_gathered(int fd, const struct iovec *iov, size_t total)
 
 PITH_SYSCALL3(read, int, fd, void *, buf, size_t, count)
 {
-	(void)buf;
-	(void)count;
-	return console_read(fd);
+	return console_read(fd, buf, count);
 }
 
 PITH_SYSCALL3(write, int, fd, const void *, buf, size_t, count)
@@ -95,9 +134,7 @@ PITH_SYSCALL3(write, int, fd, const void *, buf, size_t, count)
 
 PITH_SYSCALL4(pread64, int, fd, void *, buf, size_t, count, long, offset)
 {
-	(void)buf;
-	(void)count;
-	long err = console_read(fd);
+	long err = console_read(fd, buf, count);
 
 	return err ? err : offset < 0 ? -EINVAL : 0;
 }
@@ -115,8 +152,8 @@ PITH_SYSCALL4(pwrite64, int, fd, const void *, buf, size_t, count, long, offset)
 
 PITH_SYSCALL3(readv, int, fd, const struct iovec *, iov, int, iovcnt)
 {
-	long err = console_read(fd);
-	long total = err ? err : iov_total(iov, iovcnt);
+	long err = pith_console_check(fd, PITH_CONSOLE_READ);
+	long total = err ? err : iov_import(iov, iovcnt);
 
 	return total < 0 ? total : 0;
 }
@@ -124,9 +161,12 @@ PITH_SYSCALL3(readv, int, fd, const struct iovec *, iov, int, iovcnt)
 PITH_SYSCALL3(writev, int, fd, const struct iovec *, iov, int, iovcnt)
 {
 	long err = pith_console_check(fd, PITH_CONSOLE_WRITE);
-	long total = err ? err : iov_total(iov, iovcnt);
+	long total = err ? err : iov_import(iov, iovcnt);
 
-	if (total > 0)
-		write_gathered(fd, iov, (size_t)total);
+	if (total <= 0)
+		return total;
+	if (!iov_readable(iov, (size_t)total))
+		return -EFAULT;
+	write_gathered(fd, iov, (size_t)total);
 	return total;
 }

@@ -37,12 +37,6 @@ PITH_NOTE_SECTION static const struct abi_note pith_note_abi = {
 
 PITH_COMPONENT_NOTE(core);
 
-static void boot_check(int ok, const char *msg)
-{
-	if (!ok)
-		pith_panic(msg);
-}
-
 static int page_aligned(uint64_t x)
 {
 	return (x & (PITH_PAGE_SIZE - 1)) == 0;
@@ -50,24 +44,27 @@ static int page_aligned(uint64_t x)
 
 static void boot_validate(const struct pith_boot_info *bi)
 {
-	boot_check((uintptr_t)bi == PITH_BOOTINFO_BASE && bi->magic == PITH_BOOT_MAGIC,
-		   "boot: no boot info at PITH_BOOTINFO_BASE (bad magic)");
-	boot_check(bi->abi_version == PITH_ABI_VERSION,
-		   "boot: the monitor's ABI version differs from the image's");
-	boot_check(bi->mem_size >= PITH_MEM_MIN && bi->mem_size <= PITH_MEM_MAX,
-		   "boot: guest memory size out of range");
-	boot_check(page_aligned(bi->heap_start) && page_aligned(bi->heap_end) &&
-		       bi->heap_start >= PITH_IMAGE_BASE && bi->heap_start <= bi->heap_end,
-		   "boot: bad heap bounds");
-	boot_check(bi->stack_top % 16 == 0 && bi->stack_top <= bi->mem_size &&
-		       bi->heap_end + PITH_PAGE_SIZE < bi->stack_top,
-		   "boot: bad stack bounds");
-	boot_check(bi->strings >= PITH_BOOTINFO_BASE && bi->strings <= PITH_BOOTINFO_END &&
-		       bi->strings_len <= PITH_BOOTINFO_END - bi->strings,
-		   "boot: argument strings outside the boot info area");
-	boot_check(bi->tsc_hz != 0, "boot: TSC frequency is zero");
-	boot_check(!(bi->flags & PITH_BOOT_COMPAT) || bi->entry != 0,
-		   "boot: compat boot without a program entry");
+	PITH_ASSERT_MSG((uintptr_t)bi == PITH_BOOTINFO_BASE && bi->magic == PITH_BOOT_MAGIC,
+			"boot: no boot info at PITH_BOOTINFO_BASE (bad magic)");
+	PITH_ASSERT_MSG(bi->abi_version == PITH_ABI_VERSION,
+			"boot: the monitor's ABI version differs from the image's");
+	PITH_ASSERT_MSG(bi->mem_size >= PITH_MEM_MIN && bi->mem_size <= PITH_MEM_MAX,
+			"boot: guest memory size out of range");
+	PITH_ASSERT_MSG(page_aligned(bi->heap_start) && page_aligned(bi->heap_end) &&
+			    bi->heap_start >= PITH_IMAGE_BASE && bi->heap_start <= bi->heap_end,
+			"boot: bad heap bounds");
+	PITH_ASSERT_MSG(bi->stack_top % 16 == 0 && bi->stack_top <= bi->mem_size &&
+			    bi->heap_end + PITH_PAGE_SIZE < bi->stack_top,
+			"boot: bad stack bounds");
+	PITH_ASSERT_MSG(bi->strings >= PITH_BOOTINFO_BASE && bi->strings <= PITH_BOOTINFO_END &&
+			    bi->strings_len <= PITH_BOOTINFO_END - bi->strings,
+			"boot: argument strings outside the boot info area");
+	PITH_ASSERT_MSG(bi->phdr >= PITH_BOOTINFO_BASE && bi->phdr <= bi->mem_size &&
+			    bi->phdr % 8 == 0 && bi->phnum <= (bi->mem_size - bi->phdr) / 56,
+			"boot: program headers outside guest RAM");
+	PITH_ASSERT_MSG(bi->tsc_hz != 0, "boot: TSC frequency is zero");
+	PITH_ASSERT_MSG(!(bi->flags & PITH_BOOT_COMPAT) || bi->entry != 0,
+			"boot: compat boot without a program entry");
 }
 
 static void init_components(const struct pith_boot_info *bi)
@@ -117,8 +114,8 @@ static uint64_t *build_initial_stack(const struct pith_boot_info *bi)
 	pith_random_bytes(random, sizeof(random));
 	uint64_t *sp = pith_initstack_build(&in);
 
-	boot_check(sp != NULL, "boot: arguments and environment do not fit on the stack "
-			       "(or do not match argc + envc)");
+	PITH_ASSERT_MSG(sp != NULL, "boot: arguments and environment do not fit on the stack "
+				    "(or do not match argc + envc)");
 	return sp;
 }
 
@@ -127,11 +124,15 @@ void pith_boot(const struct pith_boot_info *bi)
 	boot_validate(bi);
 	pith_boot_info = bi;
 	pith_user_end = bi->mem_size;
+	int err = pith_user_map_init(&pith_user_map, bi);
+
+	PITH_ASSERT_MSG(err == 0, "boot: an image segment lies outside the image area, or the "
+				  "image has too many segments");
 	init_components(bi);
 	uint64_t *sp = build_initial_stack(bi);
 	uint64_t entry = (bi->flags & PITH_BOOT_COMPAT) ? bi->entry : (uint64_t)(uintptr_t)_start;
 
-	boot_check(entry != 0, "boot: this kernel has no program to start (compat kernel "
-			       "booted without PITH_BOOT_COMPAT)");
+	PITH_ASSERT_MSG(entry != 0, "boot: this kernel has no program to start (compat kernel "
+				    "booted without PITH_BOOT_COMPAT)");
 	pith_enter_program(entry, sp);
 }

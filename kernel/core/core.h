@@ -20,34 +20,62 @@ extern uint64_t pith_user_end;
 /* Report a fatal kernel error to the monitor (PITH_HC_PANIC); never returns. No formatting. */
 __attribute__((noreturn, cold)) void pith_panic(const char *msg);
 
-/* Panic with the file, line and condition when cond is false. cond must have no side effects. */
-#define PITH_ASSERT(cond)                                                                          \
+/* Panic with the file, line and msg when cond is false. cond must have no side effects. */
+#define PITH_ASSERT_MSG(cond, msg)                                                                 \
 	do {                                                                                       \
 		if (__builtin_expect(!(cond), 0))                                                  \
-			pith_panic(__FILE__ ":" PITH_STR(__LINE__) ": assertion failed: " #cond);  \
+			pith_panic(__FILE__ ":" PITH_STR(__LINE__) ": " msg);                      \
 	} while (0)
 
+/* Panic with the file, line and condition when cond is false. */
+#define PITH_ASSERT(cond) PITH_ASSERT_MSG(cond, "assertion failed: " #cond)
+
 /*
- * Whether [p, p + len) lies in guest RAM the program may name: reads from PITH_BOOTINFO_BASE up
- * (the monitor's own lower bound for hypercall buffers), writes from PITH_IMAGE_BASE up. They
- * turn obviously bad pointers (NULL, past the end of RAM) into -EFAULT as Linux does; a pointer
- * into a read-only page of the image still faults (the monitor reports a crash).
+ * The ranges of guest RAM that are mapped for the program, as the monitor built its page
+ * tables: the boot info area (read-only), the image's PT_LOAD segments (page-rounded, writable
+ * if PF_W), the heap arena [heap_start, heap_end) and the stack [heap_end + 4 KiB, stack_top).
+ * Page 0, the monitor's pages, the guard page under the stack and any hole are not in it.
  */
-static inline bool pith_user_range_ok(uintptr_t lo, const void *p, size_t len)
+#define PITH_USER_RANGES_MAX 24
+
+struct pith_user_range {
+	uint64_t start, end;
+	bool writable;
+};
+
+struct pith_user_map {
+	struct pith_user_range r[PITH_USER_RANGES_MAX];
+	unsigned n;
+};
+
+/* The map of this guest, built by pith_boot. */
+extern struct pith_user_map pith_user_map;
+
+/* Builds m from the boot info (which must be valid); -E2BIG or -EINVAL on a bad layout. */
+int pith_user_map_init(struct pith_user_map *m, const struct pith_boot_info *bi);
+
+/* How many bytes from a (at most len) are mapped readable (or writable, if write). */
+size_t pith_user_map_prefix(const struct pith_user_map *m, uint64_t a, size_t len, bool write);
+
+/* Whether any mapped range meets [start, end). */
+bool pith_user_map_overlaps(const struct pith_user_map *m, uint64_t start, uint64_t end);
+
+/* Top of a Linux x86_64 process's address space (TASK_SIZE_MAX). */
+#define PITH_TASK_SIZE 0x7ffffffff000ULL
+
+/* Linux's access_ok: [p, p + len) lies below PITH_TASK_SIZE. Says nothing about mappings. */
+static inline bool pith_user_access_ok(const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p;
 
-	return a >= lo && a <= pith_user_end && len <= pith_user_end - a;
+	return a <= PITH_TASK_SIZE && len <= PITH_TASK_SIZE - a;
 }
 
-static inline bool pith_user_readable(const void *p, size_t len)
-{
-	return pith_user_range_ok(PITH_BOOTINFO_BASE, p, len);
-}
-
-static inline bool pith_user_writable(const void *p, size_t len)
-{
-	return pith_user_range_ok(PITH_IMAGE_BASE, p, len);
-}
+/*
+ * Whether all of [p, p + len) is mapped readable (writable) in pith_user_map; an empty range
+ * always is. They turn bad pointers into -EFAULT before the kernel or the monitor touches them.
+ */
+bool pith_user_readable(const void *p, size_t len);
+bool pith_user_writable(const void *p, size_t len);
 
 #endif

@@ -1,5 +1,4 @@
-/* PITH_COMPONENT_NOTE: the ELF note by which an image lists each kernel component linked into it.
- */
+/* PITH_COMPONENT_NOTE: the ELF note that lists each kernel component linked into an image. */
 #ifndef PITH_CORE_NOTE_H
 #define PITH_CORE_NOTE_H
 

@@ -11,7 +11,7 @@
 
 /*
  * Whether [addr, addr + len) is mapped: inside the arena every page must be allocated; outside
- * it, the image and the stack count as mapped (anything in [PITH_IMAGE_BASE, end of RAM)).
+ * it, every page must be mapped for the program (boot info, image, stack: see pith_user_map).
  */
 static int range_mapped(uint64_t addr, uint64_t len, int *in_arena)
 {
@@ -20,7 +20,7 @@ static int range_mapped(uint64_t addr, uint64_t len, int *in_arena)
 	*in_arena = pith_mem_arena_range(addr, len, &first, &n);
 	if (*in_arena)
 		return pith_pages_all_used(&pith_mem.pages, first, n);
-	return addr >= PITH_IMAGE_BASE && addr <= pith_user_end && len <= pith_user_end - addr &&
+	return pith_user_readable((const void *)(uintptr_t)addr, len) &&
 	       (addr >= pith_mem.arena_end || addr + len <= pith_mem.arena_start);
 }
 

@@ -97,13 +97,25 @@ PITH_SYSCALL_RET6(PITH_RET_ADDR, mmap, void *, addr, size_t, len, int, prot, int
 }
 
 /*
- * Unmapping frees the arena pages in the range (pages not mapped are skipped, as on Linux).
- * The image, the stack and the kernel's own pages cannot be unmapped: a range touching them
- * fails with EINVAL. Past the end of guest RAM nothing is mapped, so nothing happens there.
+ * Unmapping frees the arena pages in the range; as on Linux, pages that map nothing (page 0,
+ * the guard page under the stack, anything past the end of guest RAM) are skipped. Unlike
+ * Linux, a range that touches a page mapped outside the arena (the image, the boot info, the
+ * stack, the kernel's bitmaps) or the monitor's pages fails with EINVAL: those stay mapped.
  */
 static int overlaps(uint64_t a, uint64_t end, uint64_t lo, uint64_t hi)
 {
 	return a < hi && lo < end;
+}
+
+/* Whether [a, end) touches a page outside the arena that cannot be unmapped. */
+static int touches_fixed(uint64_t a, uint64_t end)
+{
+	uint64_t lo = pith_mem.arena_start, hi = pith_mem.arena_end;
+
+	if (overlaps(a, end, PITH_MONITOR_BASE, PITH_MONITOR_END))
+		return 1;
+	return (a < lo && pith_user_map_overlaps(&pith_user_map, a, end < lo ? end : lo)) ||
+	       (end > hi && pith_user_map_overlaps(&pith_user_map, a > hi ? a : hi, end));
 }
 
 PITH_SYSCALL2(munmap, void *, addr, size_t, len)
@@ -113,12 +125,13 @@ PITH_SYSCALL2(munmap, void *, addr, size_t, len)
 
 	if ((a & (PITH_PAGE - 1)) || !size || a > LINUX_TASK_SIZE || size > LINUX_TASK_SIZE - a)
 		return -EINVAL;
-	if (overlaps(a, end, 0, lo) || overlaps(a, end, hi, pith_user_end))
+	if (touches_fixed(a, end))
 		return -EINVAL;
-	if (a >= hi)
+	if (!overlaps(a, end, lo, hi))
 		return 0;
-	if (end > hi)
-		end = hi;
+	a = a < lo ? lo : a;
+	end = end > hi ? hi : end;
+	PITH_ASSERT(lo <= a && a < end && end <= hi);
 	pith_pages_release(&pith_mem.pages, (a - lo) / PITH_PAGE, (end - a) / PITH_PAGE);
 	return 0;
 }

@@ -1,5 +1,4 @@
-/* rt_sigaction and rt_sigprocmask: dispositions and the mask are recorded (nothing delivers yet).
- */
+/* rt_sigaction and rt_sigprocmask: dispositions and the mask are recorded, never delivered. */
 #include <errno.h>
 #include <signal.h>
 

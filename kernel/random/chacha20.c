@@ -92,4 +92,10 @@ void pith_csprng_fill(struct pith_csprng *r, void *buf, size_t len)
 	memcpy(r->key, next_key, sizeof(r->key));
 	memset(block, 0, sizeof(block));
 	memset(next_key, 0, sizeof(next_key));
+	/*
+	 * Both arrays die here, so the compiler may drop the memsets as dead stores and leave the
+	 * next key and the last output block on the stack. The empty asm that may read memory
+	 * (and is given both addresses) keeps the stores: key erasure is the point of the design.
+	 */
+	__asm__ volatile("" : : "r"(block), "r"(next_key) : "memory");
 }

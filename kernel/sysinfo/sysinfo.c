@@ -33,7 +33,8 @@ PITH_SYSCALL1(uname, struct utsname *, buf)
 	memset(buf, 0, sizeof(*buf));
 	copy_field(buf->sysname, "Pith");
 	copy_field(buf->nodename, "pith");
-	copy_field(buf->release, PITH_VERSION "-pith"); /* starts with a number, as programs expect */
+	/* The release starts with a number, as programs expect. */
+	copy_field(buf->release, PITH_VERSION "-pith");
 	copy_field(buf->version, "Pith library OS " PITH_VERSION);
 	copy_field(buf->machine, "x86_64");
 	copy_field(buf->domainname, "(none)");

@@ -7,13 +7,15 @@ KTEST_B := $(B)/tests/kernel
 KTEST_CFLAGS = $(HOSTCFLAGS) -Ikernel -Itests/lib -O1 -fno-omit-frame-pointer \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 
-KTESTS := test_chacha20 test_pages test_initstack test_trace_fmt test_tsc test_console_rw
+KTESTS := test_chacha20 test_pages test_initstack test_trace_fmt test_tsc test_console_rw \
+	  test_usermem
 KTEST_SRCS_test_chacha20 := kernel/random/chacha20.c
 KTEST_SRCS_test_pages := kernel/mem/pages.c
 KTEST_SRCS_test_initstack := kernel/core/initstack.c
 KTEST_SRCS_test_trace_fmt := kernel/syscall/trace_fmt.c kernel/syscall/errno_names.c
 KTEST_SRCS_test_tsc :=
 KTEST_SRCS_test_console_rw := kernel/console/rw.c
+KTEST_SRCS_test_usermem := kernel/core/usermem.c
 
 define KTEST_RULE
 $(KTEST_B)/$(1): tests/kernel/$(1).c $(KTEST_SRCS_$(1)) tests/lib/test.c tests/lib/test.h \
@@ -22,6 +24,14 @@ $(KTEST_B)/$(1): tests/kernel/$(1).c $(KTEST_SRCS_$(1)) tests/lib/test.c tests/l
 	$$(HOSTCC) $$(KTEST_CFLAGS) -o $$@ tests/kernel/$(1).c $(KTEST_SRCS_$(1)) tests/lib/test.c
 endef
 $(foreach t,$(KTESTS),$(eval $(call KTEST_RULE,$(t))))
+
+# Built as the kernel is optimised and without sanitizers: it checks what -O2 makes of the code.
+$(KTEST_B)/test_key_erasure: tests/kernel/test_key_erasure.c kernel/random/chacha20.c \
+			     kernel/random/chacha20.h tests/lib/test.c tests/lib/test.h | $(B)/.deps
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -O2 -Ikernel -Itests/lib -o $@ tests/kernel/test_key_erasure.c \
+		kernel/random/chacha20.c tests/lib/test.c
+KTESTS += test_key_erasure
 
 CHECK_SUITES += check-kernel
 .PHONY: check-kernel

@@ -10,10 +10,27 @@
 long pith_sys_write(long a, long b, long c, long d, long e, long f);
 long pith_sys_writev(long a, long b, long c, long d, long e, long f);
 long pith_sys_read(long a, long b, long c, long d, long e, long f);
+long pith_sys_readv(long a, long b, long c, long d, long e, long f);
 
 /* The kernel symbols rw.c uses, as the test provides them. */
-uint64_t pith_user_end = UINT64_MAX;
 int pith_trace_enabled;
+
+/* "Unmapped" memory: the first page and this array; everything else counts as mapped. */
+static char hole[4096];
+
+static bool mapped(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p, h = (uintptr_t)hole;
+
+	if (!len)
+		return true;
+	return a >= 4096 && a + len >= a && !(a < h + sizeof(hole) && h < a + len);
+}
+
+bool pith_user_readable(const void *p, size_t len)
+{
+	return mapped(p, len);
+}
 
 void pith_trace_syscall(int nr, unsigned kinds, int retkind, long ret, long a, long b, long c,
 			long d, long e, long f)
@@ -38,7 +55,8 @@ void pith_console_out(int fd, const void *buf, size_t len)
 {
 	(void)fd;
 	calls++;
-	memcpy(out + out_len, buf, len);
+	if (len <= sizeof(out) - out_len)
+		memcpy(out + out_len, buf, len); /* huge writes are counted, not copied */
 	out_len += len;
 }
 
@@ -88,9 +106,55 @@ static void test_errors(void)
 	CHECK(calls == 0);
 }
 
+/* Bad iov_base pieces: EFAULT before any hypercall, never an unchecked pointer sent on. */
+static void test_bad_pieces(void)
+{
+	char *kernel = (char *)0xffff800000000000UL;
+	struct iovec huge[2] = {{"hi\n", 3}, {NULL, 1UL << 62}};
+	struct iovec null1[2] = {{"hi\n", 3}, {NULL, 1}};
+	struct iovec in_hole[2] = {{"hi\n", 3}, {hole + 100, 1UL << 40}};
+	struct iovec ends_in_hole[2] = {{"hi\n", 3}, {hole - 5, 10}};
+	struct iovec kernel0[2] = {{"ab", 2}, {kernel, 0}};
+	struct iovec neg[3] = {{"ab", 2}, {kernel, 0}, {"c", (size_t)-1}};
+
+	reset();
+	CHECK(writev_(1, huge, 2) == -EFAULT && writev_(1, null1, 2) == -EFAULT);
+	CHECK(writev_(1, null1 + 1, 1) == -EFAULT && writev_(1, in_hole, 2) == -EFAULT);
+	CHECK(writev_(1, ends_in_hole, 2) == -EFAULT && writev_(1, kernel0, 2) == -EFAULT);
+	CHECK(writev_(1, neg, 3) == -EINVAL); /* lengths are checked before addresses */
+	CHECK(pith_sys_write(1, (long)hole, 1, 0, 0, 0) == -EFAULT);
+	CHECK(pith_sys_write(1, (long)(hole - 1), 2, 0, 0, 0) == -EFAULT);
+	CHECK(pith_sys_write(1, 4096, 1L << 62, 0, 0, 0) == -EFAULT); /* past TASK_SIZE */
+	CHECK(calls == 0);
+	/* readv at end of file copies nothing: only the lengths and access_ok count */
+	CHECK(pith_sys_readv(0, (long)null1, 2, 0, 0, 0) == 0);
+	CHECK(pith_sys_readv(0, (long)huge, 2, 0, 0, 0) == 0); /* clamped: NULL + MAX is fine */
+	CHECK(pith_sys_readv(0, (long)kernel0, 2, 0, 0, 0) == -EFAULT);
+	CHECK(pith_sys_readv(0, (long)neg, 3, 0, 0, 0) == -EINVAL);
+	CHECK(pith_sys_read(0, 0, 5, 0, 0, 0) == 0 &&
+	      pith_sys_read(0, 0, 1L << 62, 0, 0, 0) == -EFAULT);
+}
+
+/* The transfer is capped at PITH_MAX_RW_COUNT: later pieces are clamped, even to nothing. */
+static void test_clamp(void)
+{
+	static char src[16] = "0123456789abcdef";
+	char *kernel = (char *)0xffff800000000000UL, *far = (char *)(1UL << 40); /* never read */
+	struct iovec big[3] = {{src, 16}, {far, (size_t)PITH_MAX_RW_COUNT}, {kernel, 0}};
+	struct iovec after[3] = {{src, 16}, {far, (size_t)PITH_MAX_RW_COUNT}, {hole, 5}};
+
+	reset();
+	CHECK(writev_(1, after, 3) == PITH_MAX_RW_COUNT && out_len == PITH_MAX_RW_COUNT);
+	CHECK(writev_(1, big, 3) == -EFAULT); /* access_ok still applies to a clamped piece */
+	reset();
+	CHECK(pith_sys_write(2, (long)far, 1L << 40, 0, 0, 0) == PITH_MAX_RW_COUNT && calls == 1);
+}
+
 int main(void)
 {
 	test_batching();
 	test_errors();
+	test_bad_pieces();
+	test_clamp();
 	return test__done();
 }

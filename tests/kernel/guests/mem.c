@@ -1,5 +1,4 @@
-/* Pith guest test: mmap, munmap, mremap, madvise, mprotect and brk as the mem component has them.
- */
+/* Pith guest test: the mem component's mmap, munmap, mremap, madvise, mprotect and brk. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -7,6 +6,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <pith/abi.h>
 
 #include "test.h"
 
@@ -93,6 +94,28 @@ static void test_munmap(void)
 	CHECK(munmap(p, 2 * PAGE) == 0);		    /* unmapping unmapped pages is fine */
 }
 
+/* As on Linux, unmapping pages that map nothing succeeds; Pith keeps its fixed pages mapped. */
+static void test_munmap_unmapped(void)
+{
+	const struct pith_boot_info *bi = (const void *)(uintptr_t)PITH_BOOTINFO_BASE;
+	char *guard = (char *)(uintptr_t)bi->heap_end, *stack = guard + PAGE;
+
+	CHECK(munmap(NULL, PAGE) == 0);	 /* page 0 */
+	CHECK(munmap(guard, PAGE) == 0); /* the guard page under the stack */
+	CHECK(munmap((void *)(uintptr_t)bi->mem_size, 16 * PAGE) == 0); /* past the end of RAM */
+	CHECK(failed_with(munmap(stack, PAGE), EINVAL));		/* the stack stays */
+	CHECK(failed_with(munmap(guard, 2 * PAGE), EINVAL));
+	CHECK(failed_with(munmap((void *)PITH_BOOTINFO_BASE, PAGE), EINVAL));
+	CHECK(failed_with(munmap((void *)PITH_MONITOR_BASE, PAGE), EINVAL));
+	CHECK(failed_with(munmap(NULL, 2 * PAGE), EINVAL)); /* runs into the monitor's pages */
+	CHECK(failed_with(munmap((void *)(uintptr_t)bi->heap_start, PAGE), EINVAL)); /* bitmaps */
+	CHECK(failed_with(munmap((void *)1, PAGE), EINVAL) &&
+	      failed_with(munmap(guard, 0), EINVAL));
+	CHECK(failed_with(munmap((void *)(1UL << 47), PAGE), EINVAL)); /* past TASK_SIZE */
+	CHECK(failed_with(mprotect(guard, PAGE, PROT_READ), ENOMEM));  /* not mapped: as Linux */
+	CHECK(failed_with(madvise(guard, PAGE, MADV_NORMAL), ENOMEM));
+}
+
 static void test_mremap(void)
 {
 	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, ANON, -1, 0);
@@ -154,6 +177,7 @@ int main(void)
 	test_mmap_refusals();
 	test_mmap_fixed();
 	test_munmap();
+	test_munmap_unmapped();
 	test_mremap();
 	test_madvise_mprotect();
 	test_brk();

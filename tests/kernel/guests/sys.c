@@ -1,5 +1,6 @@
 /* Pith guest test: console fds, clocks and sleep, getrandom, process and system information. */
 #define _GNU_SOURCE
+#include <pith/abi.h>
 #include <pith/version.h>
 #include <errno.h>
 #include <pthread.h>
@@ -53,6 +54,57 @@ static void test_console(void)
 	CHECK(failed_with(ioctl(1, TIOCGWINSZ, &ws), ENOTTY) && !isatty(0));
 	CHECK(ioctl(1, FIOCLEX) == 0 && failed_with(ioctl(9, FIOCLEX), EBADF));
 	CHECK(close(0) == 0 && failed_with(read(0, buf, 1), EBADF) && failed_with(close(0), EBADF));
+}
+
+/* The monitor's boot info: mapped read-only for the guest at PITH_BOOTINFO_BASE. */
+static const struct pith_boot_info *boot_info(void)
+{
+	return (const struct pith_boot_info *)(uintptr_t)PITH_BOOTINFO_BASE;
+}
+
+/*
+ * Bad buffers give EFAULT as on Linux (pipe or terminal) and never reach the monitor: before
+ * the checks, an unchecked iov_base past the size cap made the monitor end the guest.
+ */
+static void test_console_faults(void)
+{
+	char *guard = (char *)(uintptr_t)boot_info()->heap_end; /* the page under the stack */
+	char *top = (char *)(uintptr_t)boot_info()->stack_top, *kernel = (char *)(1UL << 63);
+	struct iovec huge[2] = {{"hi\n", 3}, {NULL, 1UL << 62}};
+	struct iovec null1[2] = {{"hi\n", 3}, {NULL, 1}};
+	struct iovec in_guard[2] = {{"hi\n", 3}, {guard, 1UL << 40}};
+	struct iovec past_ram[2] = {{"hi\n", 3}, {top - 5, 100}};
+	struct iovec kernel0[2] = {{"hi\n", 3}, {kernel, 0}};
+	struct iovec neg[2] = {{NULL, 1UL << 62}, {"x", (size_t)-1}};
+
+	CHECK(failed_with(writev(1, huge, 2), EFAULT) && failed_with(writev(1, null1, 2), EFAULT));
+	CHECK(failed_with(writev(1, null1 + 1, 1), EFAULT));
+	CHECK(failed_with(writev(1, in_guard, 2), EFAULT));
+	CHECK(failed_with(writev(1, past_ram, 2), EFAULT));
+	CHECK(failed_with(writev(1, kernel0, 2), EFAULT) && failed_with(writev(1, neg, 2), EINVAL));
+	CHECK(failed_with(write(1, guard, 1), EFAULT) &&
+	      failed_with(write(2, guard - 2, 4), EFAULT));
+	CHECK(failed_with(write(1, top - 5, 100), EFAULT));
+	CHECK(failed_with(write(1, (void *)PITH_MONITOR_BASE, 1), EFAULT));
+	CHECK(write(1, (void *)PITH_BOOTINFO_BASE, 0) == 0 && readv(0, null1, 2) == 0);
+	CHECK(readv(0, huge, 2) == 0 && failed_with(readv(0, kernel0, 2), EFAULT));
+	CHECK(read(0, NULL, 5) == 0 && failed_with(read(0, NULL, 1UL << 62), EFAULT));
+}
+
+/* Output buffers must be writable: read-only pages and the guard page give EFAULT. */
+static void test_writable_checks(void)
+{
+	static const char rodata[64] = "read-only";
+	char *guard = (char *)(uintptr_t)boot_info()->heap_end;
+	struct timespec ts;
+
+	CHECK(failed_with(getrandom((void *)rodata, 8, 0), EFAULT));
+	CHECK(failed_with(getrandom((void *)boot_info(), 8, 0), EFAULT));
+	CHECK(failed_with(getrandom(guard, 8, 0), EFAULT));
+	CHECK(failed_with(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, guard), EFAULT));
+	CHECK(failed_with(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)boot_info), EFAULT));
+	CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0 && !strcmp(rodata, "read-only"));
+	CHECK(failed_with(syscall(SYS_nanosleep, guard, NULL), EFAULT));
 }
 
 static void test_clocks(void)
@@ -169,6 +221,8 @@ int main(int argc, char **argv)
 	CHECK(argc >= 1 && argv[0][0] != '\0');
 	argv[0][0] = 'X'; /* the strings are on the stack: writable */
 	CHECK(argv[0][0] == 'X');
+	test_console_faults();
+	test_writable_checks();
 	test_console();
 	test_clocks();
 	test_sleep();
