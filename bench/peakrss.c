@@ -47,7 +47,8 @@ static long trace(pid_t pid)
 
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
 		return -1;
-	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL));
+	ptrace(PTRACE_SETOPTIONS, pid, NULL,
+	       (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL));
 	ptrace(PTRACE_CONT, pid, NULL, NULL);
 	while (waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
 		int sig = WSTOPSIG(status);

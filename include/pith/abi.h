@@ -36,11 +36,14 @@ struct pith_note_abi {
 
 /* ---- Guest memory layout (identity mapped; guest-virtual == guest-physical) ------------- */
 
+/*
+ * [0x1000, 0x80000) is monitor-owned and never writable by the guest: page tables, GDT, IDT, TSS,
+ * trap stubs and the IST stack are supervisor-only; the syscall stub page alone is user
+ * read+execute (see vmm/x86_64/desc.c).
+ */
 #define PITH_PAGE_SIZE	   0x1000ULL
-#define PITH_MONITOR_BASE  0x1000ULL  /* [0x1000, 0x80000): monitor-owned, not writable */
-#define PITH_MONITOR_END   0x80000ULL /* (page tables, GDT, IDT, TSS, trap stubs, IST stack:
-					 supervisor-only, except the syscall stub page,
-					 user read+execute: see vmm/x86_64/desc.c) */
+#define PITH_MONITOR_BASE  0x1000ULL
+#define PITH_MONITOR_END   0x80000ULL
 #define PITH_BOOTINFO_BASE 0x80000ULL /* [0x80000, 0x100000): boot info + strings, read-only */
 #define PITH_BOOTINFO_END  0x100000ULL
 #define PITH_IMAGE_BASE	   0x100000ULL	/* lowest address an image segment may use */

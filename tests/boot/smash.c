@@ -1,4 +1,4 @@
-/* Boot test guest: overflows a stack buffer in smash_buffer; built with -fstack-protector-strong. */
+/* Boot test guest: overflows a stack buffer; built with -fstack-protector-strong. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
+/* Test guest: a minimal stand-in for Pith's compat kernel, to test the two-image compat path. */
 /*
- * Test guest: a minimal stand-in for Pith's compat kernel, so the monitor's two-image compat path
- * can be tested on its own. It builds a Linux initial stack for the program the boot info names,
- * jumps to it, and answers the handful of syscalls a static musl hello makes.
+ * It builds a Linux initial stack for the program the boot info names, jumps to it, and answers
+ * the handful of syscalls a static musl hello makes.
  */
 #include "compat_entry.h"
 #include "guest.h"

@@ -1,5 +1,4 @@
-/* Unit tests of the ELF loader: a valid image, real Linux executables, and many corrupt variants.
- */
+/* Unit tests of the ELF loader: a valid image, real Linux executables, many corrupt variants. */
 #include <linux/elf.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/* The seccomp filters of the monitor and its helper: what they let through and what kills, tried
- * in child processes. */
+/* The seccomp filters of the monitor and its helper: what passes and what kills, in children. */
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>

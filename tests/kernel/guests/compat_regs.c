@@ -1,7 +1,8 @@
+/* Linux guest test: a `syscall` instruction on the compat path preserves what Linux preserves. */
 /*
- * Linux guest test (built with musl-gcc -static, run on Pith's compat kernel): a `syscall`
- * instruction keeps every register Linux keeps (all but RAX, RCX, R11), the flags (DF, CF),
- * the XMM registers, and never writes the 128-byte red zone below RSP.
+ * Built with musl-gcc -static and run on Pith's compat kernel: a `syscall` instruction keeps
+ * every register Linux keeps (all but RAX, RCX, R11), the flags (DF, CF), the XMM registers, and
+ * never writes the 128-byte red zone below RSP.
  */
 #include <stdint.h>
 #include <stdio.h>
