@@ -15,7 +15,7 @@ UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
 
 # Each unit test and the sources it is linked with.
 UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp \
-	      test_paging test_hypercall
+	      test_paging test_hypercall test_cpuid_cache
 UNIT_SRCS_test_elf := vmm/elf.c
 UNIT_SRCS_test_elf_fuzz := vmm/elf.c
 UNIT_SRCS_test_guestmem := vmm/guestmem.c
@@ -25,6 +25,7 @@ UNIT_SRCS_test_seccomp := vmm/seccomp.c vmm/print.c
 UNIT_SRCS_test_paging := vmm/layout.c vmm/elf.c vmm/guestmem.c vmm/x86_64/paging.c \
 			 vmm/x86_64/desc.c
 UNIT_SRCS_test_hypercall := vmm/hypercall.c vmm/guestmem.c
+UNIT_SRCS_test_cpuid_cache := vmm/x86_64/cpuid_cache.c
 
 # $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
 define UNIT_TEST_RULE
@@ -70,7 +71,7 @@ $(FIX_B)/not-elf.txt:
 # How each unit test is run (its arguments).
 UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/test_guestmem" \
 	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp" \
-	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall"
+	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall" "$(1)/test_cpuid_cache"
 
 .PHONY: check check-unit check-unit-valgrind check-cli
 check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)

@@ -18,8 +18,12 @@
 static struct {
 	void (*job)(void *);
 	void *arg;
+	void (*job2)(void *); /* posted by helper__post */
+	void *arg2;
 	long parent;
-	_Atomic uint32_t done;	   /* job has finished */
+	int started;		   /* the helper process exists */
+	_Atomic uint32_t posted;   /* job2 is set */
+	_Atomic uint32_t done;	   /* both jobs have finished */
 	_Atomic uint32_t detached; /* the monitor has its own fd table now */
 } helper;
 
@@ -75,6 +79,8 @@ static int helper__main(void *unused)
 	(void)unused;
 	rawsys__call3(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0);
 	helper.job(helper.arg);
+	flag__wait(&helper.posted);
+	helper.job2(helper.arg2);
 	if (helper__sandbox() < 0) {
 		flag__set(&helper.done);
 		return 0;
@@ -99,11 +105,23 @@ void helper__start(void (*job)(void *), void *arg)
 	helper.parent = getpid();
 	pid = clone(helper__main, stack + sizeof(stack), CLONE_VM | CLONE_FILES | SIGCHLD, NULL);
 	if (pid > 0) {
+		helper.started = 1;
 		helper__place(pid);
 		return;
 	}
 	job(arg);
-	flag__set(&helper.done);
+}
+
+void helper__post(void (*job)(void *), void *arg)
+{
+	if (!helper.started) {
+		job(arg);
+		flag__set(&helper.done);
+		return;
+	}
+	helper.job2 = job;
+	helper.arg2 = arg;
+	flag__set(&helper.posted);
 }
 
 void helper__wait(void)

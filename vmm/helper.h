@@ -17,7 +17,13 @@
  */
 void helper__start(void (*job)(void *), void *arg);
 
-/* Wait until job has finished. */
+/*
+ * Give the helper a second job, to run after the first one (same rules; here, before returning,
+ * if there is no helper). Call it exactly once, after helper__start.
+ */
+void helper__post(void (*job)(void *), void *arg);
+
+/* Wait until both jobs have finished. */
 void helper__wait(void);
 
 /*

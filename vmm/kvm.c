@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "rawsys.h"
 
 /* KVM_APIC_BASE: the local APIC's default base (Intel SDM Vol. 3A, 11.4.1) */
 #define KVM_PATH      "/dev/kvm"
@@ -82,20 +85,27 @@ void kvm__enable_local_apic(struct kvm *kvm, uint64_t mem_size)
 		ioctl(kvm->vm_fd, KVM_ENABLE_CAP, &cap);
 }
 
-int kvm__set_memory(struct kvm *kvm, void *host, uint64_t size, char *err, size_t errlen)
+void kvm__set_memory(void *arg)
 {
+	struct kvm_memslot *slot = arg;
 	struct kvm_userspace_memory_region region = {
 	    .slot = 0,
 	    .guest_phys_addr = 0,
-	    .memory_size = size,
-	    .userspace_addr = (uint64_t)(uintptr_t)host,
+	    .memory_size = slot->size,
+	    .userspace_addr = (uint64_t)(uintptr_t)slot->host,
 	};
 
-	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) == 0)
+	slot->rc =
+	    rawsys__call3(SYS_ioctl, slot->kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, (long)&region);
+}
+
+int kvm__memory_result(const struct kvm_memslot *slot, char *err, size_t errlen)
+{
+	if (slot->rc == 0)
 		return 0;
 	snprintf(err, errlen,
 		 "cannot give %llu bytes of memory to the guest: %s; try a smaller memory size",
-		 (unsigned long long)size, strerror(errno));
+		 (unsigned long long)slot->size, strerror((int)-slot->rc));
 	return -1;
 }
 

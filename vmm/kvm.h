@@ -24,8 +24,19 @@ int kvm__create_vm(struct kvm *kvm, char *err, size_t errlen);
 /* Give the VM an in-kernel local APIC if guest RAM stays below it (see kvm.c). Before vCPUs. */
 void kvm__enable_local_apic(struct kvm *kvm, uint64_t mem_size);
 
-/* Register [0, size) of guest-physical memory, backed by host, as slot 0. */
-int kvm__set_memory(struct kvm *kvm, void *host, uint64_t size, char *err, size_t errlen);
+/* Registering guest memory: the ioctl may run in the helper process (vmm/helper.h). */
+struct kvm_memslot {
+	const struct kvm *kvm; /* IN: the VM */
+	void *host;	       /* IN: backing of guest-physical [0, size) */
+	uint64_t size;	       /* IN */
+	long rc;	       /* OUT: 0, or -errno */
+};
+
+/* Register slot->host as slot 0 (arg is a struct kvm_memslot). Raw system call: a helper job. */
+void kvm__set_memory(void *arg);
+
+/* The outcome of kvm__set_memory: 0, or -1 with "<what>; <what to do>" in err. */
+int kvm__memory_result(const struct kvm_memslot *slot, char *err, size_t errlen);
 
 /* Create vCPU 0, map its run area and note which registers KVM syncs through it. */
 int kvm__create_vcpu(struct kvm *kvm, char *err, size_t errlen);
