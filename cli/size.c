@@ -69,7 +69,7 @@ static int parse_bytes(const char *text, uint64_t *bytes, const char **why)
 	*why = "missing unit; " SIZE_EXAMPLE;
 	if (text[n] == 0)
 		return SIZE_SYNTAX;
-	*why = "not a whole number; use a smaller unit, e.g. 1536M for 1.5G";
+	*why = "not a whole number; use a smaller unit (e.g. 1536M, not 1.5G)";
 	if (text[n] == '.' || text[n] == ',')
 		return SIZE_SYNTAX;
 	*why = "unknown unit; use K, M or G (e.g. 512M or 2G)";

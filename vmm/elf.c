@@ -152,12 +152,18 @@ static void read_phdr(const struct elf_image *img, unsigned i, struct elf64_phdr
 	memcpy(ph, (const uint8_t *)img->phdrs + (size_t)i * sizeof(*ph), sizeof(*ph));
 }
 
+static const uint8_t elf_magic[4] = {0x7f, 'E', 'L', 'F'};
+
+static int fail_not_elf(const struct parse_ctx *c)
+{
+	return fail(c, "is not an ELF file; pass an image built with pith build");
+}
+
 static int check_ident(const struct parse_ctx *c, const struct elf64_ehdr *eh)
 {
-	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
-
-	if (c->img->size < sizeof(magic) || memcmp(eh->ident, magic, sizeof(magic)) != 0)
-		return fail(c, "is not an ELF file; pass an image built with pith build");
+	if (c->img->size < sizeof(elf_magic) ||
+	    memcmp(eh->ident, elf_magic, sizeof(elf_magic)) != 0)
+		return fail_not_elf(c);
 	if (c->img->size < sizeof(*eh))
 		return fail(c, "is truncated (%zu bytes, shorter than an ELF header); rebuild it",
 			    c->img->size);
@@ -601,6 +607,15 @@ static int read_all(int fd, uint8_t *buf, size_t size)
 	return 0;
 }
 
+/* Whether the file starts with the ELF magic (a file too short to tell counts as yes). */
+static bool has_elf_magic(int fd)
+{
+	uint8_t head[sizeof(elf_magic)];
+
+	return pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	       memcmp(head, elf_magic, sizeof(head)) == 0;
+}
+
 /*
  * Read a regular, non-empty file into private anonymous memory. Not a mapping of the file: the
  * monitor reads the image again long after validation (loading, crash reports), and a file
@@ -616,6 +631,8 @@ static int read_file(const struct parse_ctx *c, int fd, const void **data, size_
 	if (st.st_size == 0 || (uint64_t)st.st_size > PITH_MEM_MAX)
 		return fail(c, "is %s; pass an image built with pith build",
 			    st.st_size == 0 ? "empty" : "larger than any guest memory");
+	if (!has_elf_magic(fd))
+		return fail_not_elf(c); /* before reading what may be gigabytes of something else */
 	*size = (size_t)st.st_size;
 	buf = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
@@ -635,7 +652,8 @@ static int read_file(const struct parse_ctx *c, int fd, const void **data, size_
 
 static int load_file(const struct parse_ctx *c, const char *path, const void **data, size_t *size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (read_file refuses it). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	int rc;
 
 	if (fd < 0)

@@ -11,7 +11,7 @@ struct vm;
 /* A handler's result when the guest should continue; anything else ends the run with it. */
 #define HC_RESUME (-1)
 
-/* Largest hypercall struct (the dispatcher copies it in and out through an aligned buffer). */
+/* Largest hypercall struct (the dispatcher copies it in through an aligned buffer). */
 #define HC_ARG_MAX 64
 
 struct hypercall {

@@ -12,9 +12,9 @@
 
 #include "rawsys.h"
 
-/* KVM_APIC_BASE: the local APIC's default base (Intel SDM Vol. 3A, 11.4.1) */
 #define KVM_PATH      "/dev/kvm"
 #define KVM_API	      12
+/* The local APIC's default base (Intel SDM Vol. 3A, 11.4.1) */
 #define KVM_APIC_BASE 0xfee00000ULL
 
 static int kvm__open_dev(char *err, size_t errlen)
@@ -50,6 +50,13 @@ int kvm__open(struct kvm *kvm, char *err, size_t errlen)
 	api = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (api == KVM_API)
 		return 0;
+	if (api < 0) {
+		snprintf(err, errlen,
+			 KVM_PATH " is not a KVM device (KVM_GET_API_VERSION: %s); check that the "
+				  "kvm module is loaded and /dev/kvm is its device node",
+			 strerror(errno));
+		return -1;
+	}
 	snprintf(err, errlen,
 		 KVM_PATH " speaks KVM API %d, pith needs %d; use a Linux kernel with the standard "
 			  "KVM API",
@@ -113,8 +120,15 @@ int kvm__create_vcpu(struct kvm *kvm, char *err, size_t errlen)
 {
 	int size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
+	if (size <= 0) {
+		snprintf(err, errlen,
+			 "KVM does not say how large a virtual CPU's run area is (%s); check that "
+			 "KVM works on this machine",
+			 size < 0 ? strerror(errno) : "size 0");
+		return -1;
+	}
 	kvm->vcpu_fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (size <= 0 || kvm->vcpu_fd < 0) {
+	if (kvm->vcpu_fd < 0) {
 		snprintf(err, errlen,
 			 "cannot create a virtual CPU: %s; check that KVM works on this machine",
 			 strerror(errno));

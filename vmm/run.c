@@ -122,8 +122,11 @@ static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
 			    "a segment does not fit in guest memory; give the guest more memory");
 			return -1;
 		}
-	if (x86_desc__write(&vm->mem) < 0)
+	if (x86_desc__write(&vm->mem) < 0) {
+		snprintf(err, errlen,
+			 "the descriptor tables do not fit in guest memory; this is a bug in pith");
 		return -1;
+	}
 	return x86_paging__build(&vm->layout, &vm->mem, &vm->cr3, err, errlen);
 }
 

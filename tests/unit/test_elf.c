@@ -1,5 +1,6 @@
 /* Unit tests of the ELF loader: a valid image, real Linux executables, many corrupt variants. */
 #include <linux/elf.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,33 @@ static void test_open_then_truncate(void)
 	elf_image__close(&img);
 }
 
+/*
+ * Files that are not images are refused without being read: a FIFO must not block the open (an
+ * alarm ends the test if it does), and a 3 GiB sparse file of zeroes is refused by its first
+ * bytes (the alarm also catches reading it all).
+ */
+static void test_open_odd_files(void)
+{
+	char dir[] = "/tmp/pith-test-elf.XXXXXX", path[64], err[512] = "";
+	struct elf_image img;
+
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	alarm(2);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK(elf_image__open(&img, path, LIMIT, err, sizeof(err)) == -1);
+	CHECK_CONTAINS(err, "fifo is not a regular file");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	CHECK(close(open(path, O_CREAT | O_WRONLY, 0600)) == 0 && truncate(path, 3ULL << 30) == 0);
+	CHECK(elf_image__open(&img, path, LIMIT, err, sizeof(err)) == -1);
+	CHECK_CONTAINS(err, "big is not an ELF file");
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_open(void)
 {
 	struct elf_image img;
@@ -295,6 +323,7 @@ static void test_open(void)
 	CHECK_STR(elf_image__symbolize(&img, img.entry, NULL), "_start");
 	elf_image__close(&img);
 	test_open_then_truncate();
+	test_open_odd_files();
 
 	snprintf(path, sizeof(path), "%s", fixture_path("no-such-file.pith"));
 	CHECK(elf_image__open(&img, path, LIMIT, err, sizeof(err)) == -1);

@@ -74,7 +74,8 @@ static void test_rejected(void)
 	rejects("5MiBB", "--mem 5MiBB: unknown unit; use K, M or G (e.g. 512M or 2G)");
 	rejects("5 M", "--mem 5 M: unknown unit; use K, M or G (e.g. 512M or 2G)");
 	rejects("5B", "--mem 5B: unknown unit; use K, M or G (e.g. 512M or 2G)");
-	rejects("1.5G", "--mem 1.5G: not a whole number; use a smaller unit, e.g. 1536M for 1.5G");
+	rejects("1.5G",
+		"--mem 1.5G: not a whole number; use a smaller unit (e.g. 1536M, not 1.5G)");
 	rejects("1T", "--mem 1T: too large; the most Pith supports is 4G");
 	rejects("5G", "--mem 5G: too large; the most Pith supports is 4G");
 	rejects("4097M", "--mem 4097M: too large; the most Pith supports is 4G");
