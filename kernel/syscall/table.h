@@ -1,4 +1,4 @@
-/* The dispatch-table type and lookup shared by pith_syscall and pith_syscall_any. */
+/* The dispatch-table type and lookup of pith_syscall. */
 #ifndef PITH_SYSCALL_TABLE_H
 #define PITH_SYSCALL_TABLE_H
 
