@@ -206,6 +206,13 @@ t_kernel_assert() {
 		want_re '#[0-9]+ 0x[0-9a-f]+ pith_console_out(\.cold)?\+' && want_re '#[0-9]+ 0x[0-9a-f]+ main\+'
 }
 
+# syscall(2) with a number known only at run time (uname, 63) still finds its component.
+t_syscall_any() {
+	image syscall_any || return 1
+	run "$PITH" run "$IMG" -- 63
+	want_status 0 && want_stdout "sysname=Pith"
+}
+
 # t_crash_at MODE FUNCTION: the guest prints the address it is about to misuse; the report names it.
 t_crash_at() {
 	local addr
@@ -464,6 +471,7 @@ check seccomp-forbidden-syscall t_seccomp
 check verbose-lists-seccomp t_verbose
 check trace-syscalls t_trace
 check inspect-abi-components t_inspect
+check syscall-runtime-number t_syscall_any
 check specialisation-minimal t_components minimal "$HERE/minimal.c" "core mem proc random syscall"
 check specialisation-hello t_components hello "$ROOT/examples/hello/hello.c" \
 	"console core mem proc random syscall"
