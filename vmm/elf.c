@@ -113,9 +113,9 @@ struct parse_ctx {
 	size_t errlen;
 };
 
-/* Write "<name> <reason>" into the error buffer; returns -1 for `return fail(...)`. */
-__attribute__((format(printf, 2, 3))) static int fail(const struct parse_ctx *c, const char *fmt,
-						      ...)
+/* Write "<name> <reason>" into the error buffer; returns -1 for `return ctx__fail(...)`. */
+__attribute__((format(printf, 2, 3))) static int ctx__fail(const struct parse_ctx *c,
+							   const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -132,7 +132,7 @@ __attribute__((format(printf, 2, 3))) static int fail(const struct parse_ctx *c,
 }
 
 /* True if the byte range [off, off + len) lies inside a file of size bytes (overflow-safe). */
-static bool in_file(size_t size, uint64_t off, uint64_t len)
+static bool file__contains(size_t size, uint64_t off, uint64_t len)
 {
 	uint64_t end;
 
@@ -140,96 +140,101 @@ static bool in_file(size_t size, uint64_t off, uint64_t len)
 }
 
 /* True if a table of n entries of entsize bytes at off lies inside the file (overflow-safe). */
-static bool table_in_file(size_t size, uint64_t off, uint64_t n, uint64_t entsize)
+static bool file__contains_table(size_t size, uint64_t off, uint64_t n, uint64_t entsize)
 {
 	uint64_t len;
 
-	return !__builtin_mul_overflow(n, entsize, &len) && in_file(size, off, len);
+	return !__builtin_mul_overflow(n, entsize, &len) && file__contains(size, off, len);
 }
 
-static void read_phdr(const struct elf_image *img, unsigned i, struct elf64_phdr *ph)
+static void phdr__read(const struct elf_image *img, unsigned i, struct elf64_phdr *ph)
 {
 	memcpy(ph, (const uint8_t *)img->phdrs + (size_t)i * sizeof(*ph), sizeof(*ph));
 }
 
 static const uint8_t elf_magic[4] = {0x7f, 'E', 'L', 'F'};
 
-static int fail_not_elf(const struct parse_ctx *c)
+static int ctx__fail_not_elf(const struct parse_ctx *c)
 {
-	return fail(c, "is not an ELF file; pass an image built with pith build");
+	return ctx__fail(c, "is not an ELF file; pass an image built with pith build");
 }
 
-static int check_ident(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+static int ehdr__check_ident(const struct parse_ctx *c, const struct elf64_ehdr *eh)
 {
 	if (c->img->size < sizeof(elf_magic) ||
 	    memcmp(eh->ident, elf_magic, sizeof(elf_magic)) != 0)
-		return fail_not_elf(c);
+		return ctx__fail_not_elf(c);
 	if (c->img->size < sizeof(*eh))
-		return fail(c, "is truncated (%zu bytes, shorter than an ELF header); rebuild it",
-			    c->img->size);
+		return ctx__fail(c,
+				 "is truncated (%zu bytes, shorter than an ELF header); rebuild it",
+				 c->img->size);
 	if (eh->ident[EI_CLASS] == ELFCLASS32)
-		return fail(c, "is a 32-bit ELF file; Pith runs 64-bit x86_64 images (build it "
-			       "with pith build)");
+		return ctx__fail(c,
+				 "is a 32-bit ELF file; Pith runs 64-bit x86_64 images (build it "
+				 "with pith build)");
 	if (eh->ident[EI_CLASS] != ELFCLASS64)
-		return fail(c, "has an invalid ELF class (%u); rebuild it with pith build",
-			    eh->ident[EI_CLASS]);
+		return ctx__fail(c, "has an invalid ELF class (%u); rebuild it with pith build",
+				 eh->ident[EI_CLASS]);
 	if (eh->ident[EI_DATA] != ELFDATA2LSB)
-		return fail(c, "is not a little-endian ELF file; Pith runs x86_64 images (build it "
-			       "with pith build)");
+		return ctx__fail(
+		    c, "is not a little-endian ELF file; Pith runs x86_64 images (build it "
+		       "with pith build)");
 	if (eh->ident[EI_VERSION] != EV_CURRENT || eh->version != EV_CURRENT)
-		return fail(c, "has an unknown ELF version; rebuild it with pith build");
+		return ctx__fail(c, "has an unknown ELF version; rebuild it with pith build");
 	if (eh->machine != EM_X86_64)
-		return fail(c,
-			    "is built for another machine (ELF machine %u); Pith runs x86_64 "
-			    "images (build it with pith build)",
-			    eh->machine);
+		return ctx__fail(c,
+				 "is built for another machine (ELF machine %u); Pith runs x86_64 "
+				 "images (build it with pith build)",
+				 eh->machine);
 	return 0;
 }
 
-static int check_type(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+static int ehdr__check_type(const struct parse_ctx *c, const struct elf64_ehdr *eh)
 {
 	switch (eh->type) {
 	case ET_EXEC:
-	case ET_DYN: /* refused in check_static, after a possible PT_INTERP is reported */
+	case ET_DYN: /* refused in image__check_static, after a possible PT_INTERP is reported */
 		return 0;
 	case ET_REL:
-		return fail(c, "is an object file, not an executable; link it with pith build");
+		return ctx__fail(c,
+				 "is an object file, not an executable; link it with pith build");
 	case ET_CORE:
-		return fail(c, "is a core dump, not an executable; pass an image built with "
-			       "pith build");
+		return ctx__fail(c, "is a core dump, not an executable; pass an image built with "
+				    "pith build");
 	default:
-		return fail(c,
-			    "is not an executable (ELF type %u); pass an image built with "
-			    "pith build",
-			    eh->type);
+		return ctx__fail(c,
+				 "is not an executable (ELF type %u); pass an image built with "
+				 "pith build",
+				 eh->type);
 	}
 }
 
 /* The ELF header: identity, type, and a program header table that lies inside the file. */
-static int parse_header(const struct parse_ctx *c, struct elf64_ehdr *eh)
+static int ehdr__parse(const struct parse_ctx *c, struct elf64_ehdr *eh)
 {
 	struct elf_image *img = c->img;
 
 	memset(eh, 0, sizeof(*eh));
 	memcpy(eh, img->data, img->size < sizeof(*eh) ? img->size : sizeof(*eh));
-	if (check_ident(c, eh) < 0 || check_type(c, eh) < 0)
+	if (ehdr__check_ident(c, eh) < 0 || ehdr__check_type(c, eh) < 0)
 		return -1;
 	if (eh->phnum == 0)
-		return fail(c, "has no program headers, so nothing to load; rebuild it with "
-			       "pith build");
+		return ctx__fail(c, "has no program headers, so nothing to load; rebuild it with "
+				    "pith build");
 	if (eh->phentsize != sizeof(struct elf64_phdr))
-		return fail(c,
-			    "has program headers of %u bytes (ELF64 uses %zu); rebuild it "
-			    "with pith build",
-			    eh->phentsize, sizeof(struct elf64_phdr));
+		return ctx__fail(c,
+				 "has program headers of %u bytes (ELF64 uses %zu); rebuild it "
+				 "with pith build",
+				 eh->phentsize, sizeof(struct elf64_phdr));
 	if (eh->phnum > ELF_IMAGE_MAX_PHNUM)
-		return fail(c, "has %u program headers (at most %u); rebuild it with pith build",
-			    eh->phnum, ELF_IMAGE_MAX_PHNUM);
-	if (!table_in_file(img->size, eh->phoff, eh->phnum, eh->phentsize))
-		return fail(c,
-			    "is truncated: its program headers end past the end of the file "
-			    "(%zu bytes); rebuild it",
-			    img->size);
+		return ctx__fail(c,
+				 "has %u program headers (at most %u); rebuild it with pith build",
+				 eh->phnum, ELF_IMAGE_MAX_PHNUM);
+	if (!file__contains_table(img->size, eh->phoff, eh->phnum, eh->phentsize))
+		return ctx__fail(c,
+				 "is truncated: its program headers end past the end of the file "
+				 "(%zu bytes); rebuild it",
+				 img->size);
 	img->entry = eh->entry;
 	img->phnum = eh->phnum;
 	img->phdrs = img->data + eh->phoff;
@@ -237,12 +242,12 @@ static int parse_header(const struct parse_ctx *c, struct elf64_ehdr *eh)
 }
 
 /* True if a program header of the given type exists. */
-static bool has_phdr(const struct elf_image *img, uint32_t type)
+static bool image__has_phdr(const struct elf_image *img, uint32_t type)
 {
 	struct elf64_phdr ph;
 
 	for (unsigned i = 0; i < img->phnum; i++) {
-		read_phdr(img, i, &ph);
+		phdr__read(img, i, &ph);
 		if (ph.type == type)
 			return true;
 	}
@@ -253,69 +258,72 @@ static bool has_phdr(const struct elf_image *img, uint32_t type)
  * Static, non-PIE only. An interpreter is reported first (an ordinary `gcc` output is both
  * dynamic and PIE, and linking statically is what fixes it); a static PIE has PT_DYNAMIC too.
  */
-static int check_static(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+static int image__check_static(const struct parse_ctx *c, const struct elf64_ehdr *eh)
 {
 	static const char dynamic[] = "is dynamically linked; Pith runs static images (build it "
 				      "with pith build, or link it with -static)";
 
-	if (has_phdr(c->img, PT_INTERP))
-		return fail(c, "%s", dynamic);
+	if (image__has_phdr(c->img, PT_INTERP))
+		return ctx__fail(c, "%s", dynamic);
 	if (eh->type == ET_DYN)
-		return fail(c, "is a position-independent executable; Pith runs static non-PIE "
-			       "images (build it with pith build)");
-	if (has_phdr(c->img, PT_DYNAMIC))
-		return fail(c, "%s", dynamic);
+		return ctx__fail(c,
+				 "is a position-independent executable; Pith runs static non-PIE "
+				 "images (build it with pith build)");
+	if (image__has_phdr(c->img, PT_DYNAMIC))
+		return ctx__fail(c, "%s", dynamic);
 	return 0;
 }
 
 /* One PT_LOAD header: inside the file, inside guest memory, not writable and executable. */
-static int check_segment(const struct parse_ctx *c, const struct elf64_phdr *ph)
+static int segment__check(const struct parse_ctx *c, const struct elf64_phdr *ph)
 {
 	uint64_t end;
 
 	if (ph->filesz > ph->memsz)
-		return fail(c,
-			    "has a segment at 0x%llx with more file bytes than memory bytes; "
-			    "rebuild it with pith build",
-			    (unsigned long long)ph->vaddr);
-	if (!in_file(c->img->size, ph->offset, ph->filesz))
-		return fail(c,
-			    "is truncated: the segment at 0x%llx ends past the end of the file "
-			    "(%zu bytes); rebuild it",
-			    (unsigned long long)ph->vaddr, c->img->size);
+		return ctx__fail(c,
+				 "has a segment at 0x%llx with more file bytes than memory bytes; "
+				 "rebuild it with pith build",
+				 (unsigned long long)ph->vaddr);
+	if (!file__contains(c->img->size, ph->offset, ph->filesz))
+		return ctx__fail(
+		    c,
+		    "is truncated: the segment at 0x%llx ends past the end of the file "
+		    "(%zu bytes); rebuild it",
+		    (unsigned long long)ph->vaddr, c->img->size);
 	if (__builtin_add_overflow(ph->vaddr, ph->memsz, &end) || end > UINT64_MAX - PITH_PAGE_SIZE)
-		return fail(c,
-			    "has a segment at 0x%llx that wraps around the address space; "
-			    "rebuild it with pith build",
-			    (unsigned long long)ph->vaddr);
+		return ctx__fail(c,
+				 "has a segment at 0x%llx that wraps around the address space; "
+				 "rebuild it with pith build",
+				 (unsigned long long)ph->vaddr);
 	if (ph->vaddr < PITH_IMAGE_BASE)
-		return fail(c,
-			    "has a segment at 0x%llx, below 0x%llx where Pith images start; "
-			    "build it with pith build",
-			    (unsigned long long)ph->vaddr, PITH_IMAGE_BASE);
+		return ctx__fail(c,
+				 "has a segment at 0x%llx, below 0x%llx where Pith images start; "
+				 "build it with pith build",
+				 (unsigned long long)ph->vaddr, PITH_IMAGE_BASE);
 	if (end > c->limit)
-		return fail(c,
-			    "has a segment at 0x%llx ending at 0x%llx, past the guest memory "
-			    "limit 0x%llx; give it more memory with --mem",
-			    (unsigned long long)ph->vaddr, (unsigned long long)end,
-			    (unsigned long long)c->limit);
+		return ctx__fail(c,
+				 "has a segment at 0x%llx ending at 0x%llx, past the guest memory "
+				 "limit 0x%llx; give it more memory with --mem",
+				 (unsigned long long)ph->vaddr, (unsigned long long)end,
+				 (unsigned long long)c->limit);
 	if ((ph->flags & ELF_SEG_W) && (ph->flags & ELF_SEG_X))
-		return fail(c,
-			    "has a segment at 0x%llx that is both writable and executable; "
-			    "Pith maps W^X (build it with pith build)",
-			    (unsigned long long)ph->vaddr);
+		return ctx__fail(c,
+				 "has a segment at 0x%llx that is both writable and executable; "
+				 "Pith maps W^X (build it with pith build)",
+				 (unsigned long long)ph->vaddr);
 	return 0;
 }
 
 /* Insert a checked segment, keeping img->seg sorted by vaddr. */
-static int add_segment(const struct parse_ctx *c, const struct elf64_phdr *ph)
+static int segment__add(const struct parse_ctx *c, const struct elf64_phdr *ph)
 {
 	struct elf_image *img = c->img;
 	unsigned i;
 
 	if (img->nseg == ELF_IMAGE_MAX_SEGMENTS)
-		return fail(c, "has more than %u loadable segments; rebuild it with pith build",
-			    ELF_IMAGE_MAX_SEGMENTS);
+		return ctx__fail(c,
+				 "has more than %u loadable segments; rebuild it with pith build",
+				 ELF_IMAGE_MAX_SEGMENTS);
 	for (i = img->nseg; i > 0 && img->seg[i - 1].vaddr > ph->vaddr; i--)
 		img->seg[i] = img->seg[i - 1];
 	img->seg[i] = (struct elf_segment){
@@ -330,31 +338,33 @@ static int add_segment(const struct parse_ctx *c, const struct elf64_phdr *ph)
 }
 
 /* Sorted segments: no overlap, and no page shared by segments of different permissions. */
-static int check_layout(const struct parse_ctx *c)
+static int segments__check_layout(const struct parse_ctx *c)
 {
 	const struct elf_image *img = c->img;
 
 	for (unsigned i = 1; i < img->nseg; i++) {
 		const struct elf_segment *a = &img->seg[i - 1], *b = &img->seg[i];
-		uint64_t a_end = a->vaddr + a->memsz; /* checked in check_segment */
+		uint64_t a_end = a->vaddr + a->memsz; /* checked in segment__check */
 
 		if (b->vaddr < a_end)
-			return fail(c,
-				    "has overlapping segments at 0x%llx and 0x%llx; rebuild it "
-				    "with pith build",
-				    (unsigned long long)a->vaddr, (unsigned long long)b->vaddr);
+			return ctx__fail(
+			    c,
+			    "has overlapping segments at 0x%llx and 0x%llx; rebuild it "
+			    "with pith build",
+			    (unsigned long long)a->vaddr, (unsigned long long)b->vaddr);
 		if (a->flags != b->flags &&
 		    (a_end - 1) / PITH_PAGE_SIZE == b->vaddr / PITH_PAGE_SIZE)
-			return fail(c,
-				    "has segments with different permissions sharing the page at "
-				    "0x%llx; link it with -z separate-code (pith build does)",
-				    (unsigned long long)(b->vaddr & ~(PITH_PAGE_SIZE - 1)));
+			return ctx__fail(
+			    c,
+			    "has segments with different permissions sharing the page at "
+			    "0x%llx; link it with -z separate-code (pith build does)",
+			    (unsigned long long)(b->vaddr & ~(PITH_PAGE_SIZE - 1)));
 	}
 	return 0;
 }
 
 /* Where the program headers are in guest memory: inside the segment whose file bytes hold them. */
-static uint64_t find_phdr_vaddr(const struct elf_image *img, const struct elf64_ehdr *eh)
+static uint64_t phdrs__find_vaddr(const struct elf_image *img, const struct elf64_ehdr *eh)
 {
 	uint64_t ph_len = (uint64_t)eh->phnum * sizeof(struct elf64_phdr);
 
@@ -369,31 +379,31 @@ static uint64_t find_phdr_vaddr(const struct elf_image *img, const struct elf64_
 }
 
 /* Collect the PT_LOAD segments and work out image_end and phdr_vaddr. */
-static int load_segments(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+static int segments__load(const struct parse_ctx *c, const struct elf64_ehdr *eh)
 {
 	struct elf_image *img = c->img;
 	const struct elf_segment *last;
 	struct elf64_phdr ph;
 
 	for (unsigned i = 0; i < img->phnum; i++) {
-		read_phdr(img, i, &ph);
+		phdr__read(img, i, &ph);
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		if (check_segment(c, &ph) < 0 || add_segment(c, &ph) < 0)
+		if (segment__check(c, &ph) < 0 || segment__add(c, &ph) < 0)
 			return -1;
 	}
 	if (img->nseg == 0)
-		return fail(c, "has no loadable segments; rebuild it with pith build");
-	if (check_layout(c) < 0)
+		return ctx__fail(c, "has no loadable segments; rebuild it with pith build");
+	if (segments__check_layout(c) < 0)
 		return -1;
-	img->phdr_vaddr = find_phdr_vaddr(img, eh);
+	img->phdr_vaddr = phdrs__find_vaddr(img, eh);
 	last = &img->seg[img->nseg - 1];
 	img->image_end = (last->vaddr + last->memsz + PITH_PAGE_SIZE - 1) & ~(PITH_PAGE_SIZE - 1);
 	return 0;
 }
 
 /* The entry point must be code the image maps executable. */
-static int check_entry(const struct parse_ctx *c)
+static int entry__check(const struct parse_ctx *c)
 {
 	const struct elf_image *img = c->img;
 
@@ -404,44 +414,44 @@ static int check_entry(const struct parse_ctx *c)
 		    (s->flags & ELF_SEG_X))
 			return 0;
 	}
-	return fail(c,
-		    "has its entry point 0x%llx outside its executable segments; rebuild it "
-		    "with pith build",
-		    (unsigned long long)img->entry);
+	return ctx__fail(c,
+			 "has its entry point 0x%llx outside its executable segments; rebuild it "
+			 "with pith build",
+			 (unsigned long long)img->entry);
 }
 
 /* A note named "Pith": the ABI note (once, exact size) or a component name (NUL-terminated). */
-static int take_pith_note(const struct parse_ctx *c, uint32_t type, const uint8_t *desc,
-			  uint32_t descsz)
+static int note__take_pith(const struct parse_ctx *c, uint32_t type, const uint8_t *desc,
+			   uint32_t descsz)
 {
 	struct elf_image *img = c->img;
 
 	if (type == PITH_NOTE_ABI) {
 		if (descsz != sizeof(img->abi))
-			return fail(c,
-				    "has a malformed Pith ABI note (%u bytes, expected %zu); "
-				    "rebuild it with pith build",
-				    descsz, sizeof(img->abi));
+			return ctx__fail(c,
+					 "has a malformed Pith ABI note (%u bytes, expected %zu); "
+					 "rebuild it with pith build",
+					 descsz, sizeof(img->abi));
 		if (img->has_abi_note)
-			return fail(c, "has two Pith ABI notes; rebuild it with pith build");
+			return ctx__fail(c, "has two Pith ABI notes; rebuild it with pith build");
 		memcpy(&img->abi, desc, sizeof(img->abi));
 		img->has_abi_note = true;
 	} else if (type == PITH_NOTE_COMPONENT) {
 		if (descsz < 2 || memchr(desc, 0, descsz) == NULL || desc[0] == 0)
-			return fail(c, "has a malformed Pith component note; rebuild it with "
-				       "pith build");
+			return ctx__fail(c, "has a malformed Pith component note; rebuild it with "
+					    "pith build");
 		if (img->ncomponents == ELF_IMAGE_MAX_COMPONENTS)
-			return fail(c,
-				    "has more than %u Pith component notes; rebuild it with "
-				    "pith build",
-				    ELF_IMAGE_MAX_COMPONENTS);
+			return ctx__fail(c,
+					 "has more than %u Pith component notes; rebuild it with "
+					 "pith build",
+					 ELF_IMAGE_MAX_COMPONENTS);
 		img->components[img->ncomponents++] = (const char *)desc;
 	}
 	return 0; /* other types: from a newer ABI, ignored */
 }
 
 /* v rounded up to a multiple of align (a power of two), overflow-safe. */
-static bool align_up(uint64_t v, uint64_t align, uint64_t *out)
+static bool offset__align_up(uint64_t v, uint64_t align, uint64_t *out)
 {
 	if (__builtin_add_overflow(v, align - 1, out))
 		return false;
@@ -454,8 +464,8 @@ static bool align_up(uint64_t v, uint64_t align, uint64_t *out)
  * the descriptor at the next multiple of align (4, or 8 for 8-aligned segments such as GNU
  * property notes), then the next note at the next multiple of align (gABI, "Note Section").
  */
-static int parse_note_segment(const struct parse_ctx *c, const uint8_t *p, uint64_t len,
-			      uint64_t align)
+static int notes__parse_segment(const struct parse_ctx *c, const uint8_t *p, uint64_t len,
+				uint64_t align)
 {
 	static const char pith_name[] = PITH_NOTE_NAME;
 	uint64_t pos = 0, name_off, name_end, desc_off, desc_end;
@@ -463,75 +473,78 @@ static int parse_note_segment(const struct parse_ctx *c, const uint8_t *p, uint6
 
 	while (pos < len) {
 		if (len - pos < sizeof(nh))
-			return fail(c, "has a truncated note; rebuild it with pith build");
+			return ctx__fail(c, "has a truncated note; rebuild it with pith build");
 		memcpy(&nh, p + pos, sizeof(nh));
 		name_off = pos + sizeof(nh);
 		if (__builtin_add_overflow(name_off, (uint64_t)nh.namesz, &name_end) ||
-		    !align_up(name_end, align, &desc_off) ||
+		    !offset__align_up(name_end, align, &desc_off) ||
 		    __builtin_add_overflow(desc_off, (uint64_t)nh.descsz, &desc_end) ||
 		    desc_end > len)
-			return fail(c, "has a note whose sizes run past its segment; rebuild it "
-				       "with pith build");
+			return ctx__fail(c,
+					 "has a note whose sizes run past its segment; rebuild it "
+					 "with pith build");
 		if (nh.namesz == sizeof(pith_name) &&
 		    memcmp(p + name_off, pith_name, sizeof(pith_name)) == 0 &&
-		    take_pith_note(c, nh.type, p + desc_off, nh.descsz) < 0)
+		    note__take_pith(c, nh.type, p + desc_off, nh.descsz) < 0)
 			return -1;
-		if (!align_up(desc_end, align, &pos))
+		if (!offset__align_up(desc_end, align, &pos))
 			break;
 	}
 	return 0;
 }
 
 /* Notes come from PT_NOTE segments, which must lie inside the file. */
-static int parse_notes(const struct parse_ctx *c)
+static int notes__parse(const struct parse_ctx *c)
 {
 	struct elf_image *img = c->img;
 	struct elf64_phdr ph;
 
 	for (unsigned i = 0; i < img->phnum; i++) {
-		read_phdr(img, i, &ph);
+		phdr__read(img, i, &ph);
 		if (ph.type != PT_NOTE)
 			continue;
-		if (!in_file(img->size, ph.offset, ph.filesz))
-			return fail(c,
-				    "is truncated: a note segment ends past the end of the file "
-				    "(%zu bytes); rebuild it",
-				    img->size);
-		if (parse_note_segment(c, img->data + ph.offset, ph.filesz, ph.align == 8 ? 8 : 4) <
-		    0)
+		if (!file__contains(img->size, ph.offset, ph.filesz))
+			return ctx__fail(
+			    c,
+			    "is truncated: a note segment ends past the end of the file "
+			    "(%zu bytes); rebuild it",
+			    img->size);
+		if (notes__parse_segment(c, img->data + ph.offset, ph.filesz,
+					 ph.align == 8 ? 8 : 4) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static void read_shdr(const struct elf_image *img, uint64_t shoff, unsigned i,
-		      struct elf64_shdr *sh)
+static void shdr__read(const struct elf_image *img, uint64_t shoff, unsigned i,
+		       struct elf64_shdr *sh)
 {
 	memcpy(sh, img->data + shoff + (size_t)i * sizeof(*sh), sizeof(*sh));
 }
 
 /* Take a SHT_SYMTAB section and the SHT_STRTAB it links to, both checked against the file. */
-static int take_symtab(const struct parse_ctx *c, const struct elf64_ehdr *eh,
-		       const struct elf64_shdr *sym)
+static int symtab__take(const struct parse_ctx *c, const struct elf64_ehdr *eh,
+			const struct elf64_shdr *sym)
 {
 	struct elf_image *img = c->img;
 	struct elf64_shdr str;
 
 	if (sym->entsize != sizeof(struct elf64_sym) || sym->size % sizeof(struct elf64_sym))
-		return fail(c, "has a malformed symbol table; rebuild it with pith build");
+		return ctx__fail(c, "has a malformed symbol table; rebuild it with pith build");
 	if (sym->link == 0 || sym->link >= eh->shnum)
-		return fail(c, "has a symbol table without a string table; rebuild it with "
-			       "pith build");
-	read_shdr(img, eh->shoff, sym->link, &str);
+		return ctx__fail(c, "has a symbol table without a string table; rebuild it with "
+				    "pith build");
+	shdr__read(img, eh->shoff, sym->link, &str);
 	if (str.type != SHT_STRTAB)
-		return fail(c, "has a symbol table linked to a non-string section; rebuild it with "
-			       "pith build");
-	if (!in_file(img->size, sym->offset, sym->size) ||
-	    !in_file(img->size, str.offset, str.size))
-		return fail(c,
-			    "is truncated: its symbol table ends past the end of the file "
-			    "(%zu bytes); rebuild it",
-			    img->size);
+		return ctx__fail(
+		    c, "has a symbol table linked to a non-string section; rebuild it with "
+		       "pith build");
+	if (!file__contains(img->size, sym->offset, sym->size) ||
+	    !file__contains(img->size, str.offset, str.size))
+		return ctx__fail(c,
+				 "is truncated: its symbol table ends past the end of the file "
+				 "(%zu bytes); rebuild it",
+				 img->size);
 	img->symtab = img->data + sym->offset;
 	img->nsyms = sym->size / sizeof(struct elf64_sym);
 	img->strtab = (const char *)img->data + str.offset;
@@ -540,39 +553,41 @@ static int take_symtab(const struct parse_ctx *c, const struct elf64_ehdr *eh,
 }
 
 /* Symbols are optional (a stripped image is fine); section headers, if any, must be valid. */
-static int find_symbols(const struct parse_ctx *c, const struct elf64_ehdr *eh)
+static int symtab__find(const struct parse_ctx *c, const struct elf64_ehdr *eh)
 {
 	struct elf64_shdr sh;
 
 	if (eh->shoff == 0 || eh->shnum == 0)
 		return 0;
 	if (eh->shentsize != sizeof(struct elf64_shdr))
-		return fail(c,
-			    "has section headers of %u bytes (ELF64 uses %zu); rebuild it with "
-			    "pith build",
-			    eh->shentsize, sizeof(struct elf64_shdr));
-	if (!table_in_file(c->img->size, eh->shoff, eh->shnum, sizeof(sh)))
-		return fail(c,
-			    "is truncated: its section headers end past the end of the file "
-			    "(%zu bytes); rebuild it",
-			    c->img->size);
+		return ctx__fail(
+		    c,
+		    "has section headers of %u bytes (ELF64 uses %zu); rebuild it with "
+		    "pith build",
+		    eh->shentsize, sizeof(struct elf64_shdr));
+	if (!file__contains_table(c->img->size, eh->shoff, eh->shnum, sizeof(sh)))
+		return ctx__fail(c,
+				 "is truncated: its section headers end past the end of the file "
+				 "(%zu bytes); rebuild it",
+				 c->img->size);
 	for (unsigned i = 0; i < eh->shnum; i++) {
-		read_shdr(c->img, eh->shoff, i, &sh);
+		shdr__read(c->img, eh->shoff, i, &sh);
 		if (sh.type == SHT_SYMTAB)
-			return take_symtab(c, eh, &sh);
+			return symtab__take(c, eh, &sh);
 	}
 	return 0;
 }
 
-static int parse(struct parse_ctx *c, const void *data, size_t size)
+static int image__parse(struct parse_ctx *c, const void *data, size_t size)
 {
 	struct elf64_ehdr eh;
 
 	memset(c->img, 0, sizeof(*c->img));
 	c->img->data = data;
 	c->img->size = size;
-	if (parse_header(c, &eh) < 0 || check_static(c, &eh) < 0 || load_segments(c, &eh) < 0 ||
-	    check_entry(c) < 0 || parse_notes(c) < 0 || find_symbols(c, &eh) < 0) {
+	if (ehdr__parse(c, &eh) < 0 || image__check_static(c, &eh) < 0 ||
+	    segments__load(c, &eh) < 0 || entry__check(c) < 0 || notes__parse(c) < 0 ||
+	    symtab__find(c, &eh) < 0) {
 		memset(c->img, 0, sizeof(*c->img));
 		return -1;
 	}
@@ -587,11 +602,11 @@ int elf_image__parse(struct elf_image *img, const void *data, size_t size, uint6
 
 	if (!data)
 		size = 0;
-	return parse(&c, data ? data : "", size);
+	return image__parse(&c, data ? data : "", size);
 }
 
 /* Read all of fd into buf (size bytes); -1 on an error or if the file is shorter now. */
-static int read_all(int fd, uint8_t *buf, size_t size)
+static int fd__read_all(int fd, uint8_t *buf, size_t size)
 {
 	size_t done = 0;
 
@@ -608,7 +623,7 @@ static int read_all(int fd, uint8_t *buf, size_t size)
 }
 
 /* Whether the file starts with the ELF magic (a file too short to tell counts as yes). */
-static bool has_elf_magic(int fd)
+static bool fd__has_elf_magic(int fd)
 {
 	uint8_t head[sizeof(elf_magic)];
 
@@ -621,44 +636,45 @@ static bool has_elf_magic(int fd)
  * monitor reads the image again long after validation (loading, crash reports), and a file
  * truncated or changed meanwhile must neither raise SIGBUS nor change what was validated.
  */
-static int read_file(const struct parse_ctx *c, int fd, const void **data, size_t *size)
+static int file__read(const struct parse_ctx *c, int fd, const void **data, size_t *size)
 {
 	struct stat st;
 	void *buf;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(c, "is not a regular file; pass an image built with pith build");
+		return ctx__fail(c, "is not a regular file; pass an image built with pith build");
 	if (st.st_size == 0 || (uint64_t)st.st_size > PITH_MEM_MAX)
-		return fail(c, "is %s; pass an image built with pith build",
-			    st.st_size == 0 ? "empty" : "larger than any guest memory");
-	if (!has_elf_magic(fd))
-		return fail_not_elf(c); /* before reading what may be gigabytes of something else */
+		return ctx__fail(c, "is %s; pass an image built with pith build",
+				 st.st_size == 0 ? "empty" : "larger than any guest memory");
+	/* Before reading what may be gigabytes of something else. */
+	if (!fd__has_elf_magic(fd))
+		return ctx__fail_not_elf(c);
 	*size = (size_t)st.st_size;
 	buf = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
-		return fail(c, "cannot be read into memory: %s; check memory limits",
-			    strerror(errno));
-	if (read_all(fd, buf, *size) < 0) {
+		return ctx__fail(c, "cannot be read into memory: %s; check memory limits",
+				 strerror(errno));
+	if (fd__read_all(fd, buf, *size) < 0) {
 		int e = errno;
 
 		munmap(buf, *size);
-		return fail(c, "cannot be read: %s; check the file",
-			    e ? strerror(e) : "it became shorter while being read");
+		return ctx__fail(c, "cannot be read: %s; check the file",
+				 e ? strerror(e) : "it became shorter while being read");
 	}
 	mprotect(buf, *size, PROT_READ); /* nothing writes it; if this fails it stays writable */
 	*data = buf;
 	return 0;
 }
 
-static int load_file(const struct parse_ctx *c, const char *path, const void **data, size_t *size)
+static int file__load(const struct parse_ctx *c, const char *path, const void **data, size_t *size)
 {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer (read_file refuses it). */
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (file__read refuses it). */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	int rc;
 
 	if (fd < 0)
-		return fail(c, "cannot be opened: %s; check the path", strerror(errno));
-	rc = read_file(c, fd, data, size);
+		return ctx__fail(c, "cannot be opened: %s; check the path", strerror(errno));
+	rc = file__read(c, fd, data, size);
 	close(fd);
 	return rc;
 }
@@ -672,9 +688,9 @@ int elf_image__open(struct elf_image *img, const char *path, uint64_t limit, cha
 	size_t size = 0;
 
 	memset(img, 0, sizeof(*img));
-	if (load_file(&c, path, &data, &size) < 0)
+	if (file__load(&c, path, &data, &size) < 0)
 		return -1;
-	if (parse(&c, data, size) < 0) {
+	if (image__parse(&c, data, size) < 0) {
 		munmap((void *)data, size);
 		return -1;
 	}
@@ -700,13 +716,13 @@ struct sym_hit {
 	bool global; /* STB_GLOBAL: named over a weak or local alias at the same address */
 };
 
-static void read_sym(const struct elf_image *img, size_t i, struct elf64_sym *s)
+static void sym__read(const struct elf_image *img, size_t i, struct elf64_sym *s)
 {
 	memcpy(s, (const uint8_t *)img->symtab + i * sizeof(*s), sizeof(*s));
 }
 
 /* The NUL-terminated name at off in the string table, or NULL if off or the name is out of it. */
-static const char *sym_name(const struct elf_image *img, uint32_t off)
+static const char *sym__name(const struct elf_image *img, uint32_t off)
 {
 	if (off >= img->strtab_size || img->strtab[off] == 0)
 		return NULL;
@@ -715,7 +731,7 @@ static const char *sym_name(const struct elf_image *img, uint32_t off)
 	return img->strtab + off;
 }
 
-static const struct elf_segment *segment_of(const struct elf_image *img, uint64_t addr)
+static const struct elf_segment *segment__find(const struct elf_image *img, uint64_t addr)
 {
 	for (unsigned i = 0; i < img->nseg; i++)
 		if (addr >= img->seg[i].vaddr && addr - img->seg[i].vaddr < img->seg[i].memsz)
@@ -728,7 +744,7 @@ static const struct elf_segment *segment_of(const struct elf_image *img, uint64_
  * global labels without a type inside executable segments (assembly entry points such as musl's
  * _start often lack .type), all with a section.
  */
-static bool sym_usable(const struct elf_image *img, const struct elf64_sym *s, bool *func)
+static bool sym__usable(const struct elf_image *img, const struct elf64_sym *s, bool *func)
 {
 	unsigned type = s->info & 0xf, bind = s->info >> 4;
 	const struct elf_segment *seg;
@@ -740,7 +756,7 @@ static bool sym_usable(const struct elf_image *img, const struct elf64_sym *s, b
 		return true;
 	if (type != STT_NOTYPE || bind == STB_LOCAL)
 		return false;
-	seg = segment_of(img, s->value);
+	seg = segment__find(img, s->value);
 	*func = true;
 	return seg && (seg->flags & ELF_SEG_X);
 }
@@ -765,21 +781,21 @@ static bool sym_hit__better(const struct sym_hit *a, const struct sym_hit *b)
  * *inside gets the best symbol whose [value, value + size) contains addr; *before the best
  * FUNC that starts in [lo, addr]. At most ELF_IMAGE_MAX_SYMBOLS symbols are looked at.
  */
-static void sym_scan(const struct elf_image *img, uint64_t addr, uint64_t lo,
-		     struct sym_hit *inside, struct sym_hit *before)
+static void sym__scan(const struct elf_image *img, uint64_t addr, uint64_t lo,
+		      struct sym_hit *inside, struct sym_hit *before)
 {
 	size_t n = img->nsyms < ELF_IMAGE_MAX_SYMBOLS ? img->nsyms : ELF_IMAGE_MAX_SYMBOLS;
 	struct elf64_sym s;
 	struct sym_hit h;
 
 	for (size_t i = 0; i < n; i++) {
-		read_sym(img, i, &s);
-		if (s.value > addr || !sym_usable(img, &s, &h.func))
+		sym__read(img, i, &s);
+		if (s.value > addr || !sym__usable(img, &s, &h.func))
 			continue;
 		h.value = s.value;
 		h.size = s.size;
 		h.global = (s.info >> 4) == STB_GLOBAL;
-		if (!(h.name = sym_name(img, s.name)))
+		if (!(h.name = sym__name(img, s.name)))
 			continue;
 		if (addr - h.value < h.size && sym_hit__better(&h, inside))
 			*inside = h;
@@ -790,12 +806,12 @@ static void sym_scan(const struct elf_image *img, uint64_t addr, uint64_t lo,
 
 const char *elf_image__symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset)
 {
-	const struct elf_segment *seg = segment_of(img, addr);
+	const struct elf_segment *seg = segment__find(img, addr);
 	struct sym_hit inside = {0}, before = {0}, *e = &inside;
 
 	if (!img->symtab)
 		return NULL;
-	sym_scan(img, addr, seg ? seg->vaddr : 0, &inside, &before);
+	sym__scan(img, addr, seg ? seg->vaddr : 0, &inside, &before);
 	if (!inside.name && seg && (seg->flags & ELF_SEG_X))
 		e = &before; /* assembly often has no sizes: the function before addr in its segment
 			      */

@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 /* Host pointer to [gpa, gpa + len) if it lies inside [lo, m->size), else NULL (overflow-safe). */
-static void *range_ptr(const struct guest_mem *m, uint64_t lo, uint64_t gpa, uint64_t len)
+static void *range__to_host(const struct guest_mem *m, uint64_t lo, uint64_t gpa, uint64_t len)
 {
 	uint64_t end;
 
@@ -17,10 +17,10 @@ static void *range_ptr(const struct guest_mem *m, uint64_t lo, uint64_t gpa, uin
 
 void *guest_mem__ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
-	return range_ptr(m, m->user_lo, gpa, len);
+	return range__to_host(m, m->user_lo, gpa, len);
 }
 
 void *guest_mem__raw(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
-	return range_ptr(m, 0, gpa, len);
+	return range__to_host(m, 0, gpa, len);
 }

@@ -10,12 +10,12 @@
 #define KIB 1024ULL
 #define MIB (1024ULL * KIB)
 
-static uint64_t page_down(uint64_t a)
+static uint64_t page__align_down(uint64_t a)
 {
 	return a & ~(PITH_PAGE_SIZE - 1);
 }
 
-static uint64_t page_up(uint64_t a)
+static uint64_t page__align_up(uint64_t a)
 {
 	return (a + PITH_PAGE_SIZE - 1) & ~(PITH_PAGE_SIZE - 1);
 }
@@ -25,7 +25,7 @@ uint64_t layout__stack_size(uint64_t mem_size)
 	uint64_t s = mem_size / 8;
 
 	s = s < 64 * KIB ? 64 * KIB : s > 8 * MIB ? 8 * MIB : s;
-	return page_down(s);
+	return page__align_down(s);
 }
 
 /* Append a range (nothing if empty); -1 if the table is full. */
@@ -72,8 +72,8 @@ static int images__overlap(const struct elf_image *a, const struct elf_image *b)
 		for (unsigned k = 0; k < b->nseg; k++) {
 			const struct elf_segment *s = &a->seg[i], *t = &b->seg[k];
 
-			if (page_down(s->vaddr) < page_up(t->vaddr + t->memsz) &&
-			    page_down(t->vaddr) < page_up(s->vaddr + s->memsz))
+			if (page__align_down(s->vaddr) < page__align_up(t->vaddr + t->memsz) &&
+			    page__align_down(t->vaddr) < page__align_up(s->vaddr + s->memsz))
 				return 1;
 		}
 	return 0;
@@ -87,7 +87,8 @@ static int layout__add_segments(struct layout *l, const struct elf_image *const 
 	for (unsigned i = 0; i < nimg; i++)
 		for (unsigned k = 0; k < img[i]->nseg; k++) {
 			const struct elf_segment *s = &img[i]->seg[k];
-			struct layout_range r = {page_down(s->vaddr), page_up(s->vaddr + s->memsz),
+			struct layout_range r = {page__align_down(s->vaddr),
+						 page__align_up(s->vaddr + s->memsz),
 						 segment__prot(s), LAYOUT_SEGMENT};
 			unsigned j;
 
@@ -118,8 +119,8 @@ static uint64_t images__end(const struct elf_image *const *img, unsigned nimg)
 	uint64_t end = PITH_IMAGE_BASE;
 
 	for (unsigned i = 0; i < nimg; i++)
-		if (page_up(img[i]->image_end) > end)
-			end = page_up(img[i]->image_end);
+		if (page__align_up(img[i]->image_end) > end)
+			end = page__align_up(img[i]->image_end);
 	return end;
 }
 

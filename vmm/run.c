@@ -35,7 +35,7 @@ struct timer {
 	unsigned n;
 };
 
-static uint64_t now_ns(void)
+static uint64_t clock__now_ns(void)
 {
 	struct timespec ts;
 
@@ -45,7 +45,7 @@ static uint64_t now_ns(void)
 
 static void timer__step(struct timer *t, const char *name)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock__now_ns();
 
 	if (t->n < TIMER_MAX) {
 		t->name[t->n] = name;
@@ -178,7 +178,7 @@ static int vm__build(struct vm *vm, struct kvm_memslot *slot, struct timer *t, c
  * the helper process, which fetches it (slow here: the host's own CPUID instructions trap,
  * ~0.4 ms) while this process builds the VM; the helper then registers the memory slot.
  */
-static void nothing(void *unused)
+static void cpuid__fetch_nothing(void *unused)
 {
 	(void)unused;
 }
@@ -195,7 +195,7 @@ static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
 	cpuid.sys_fd = vm->kvm.sys_fd;
 	cached = x86_cpuid_cache__load(&cache, &cpuid) == 0;
 	timer__step(t, cached ? "cpuid-cached" : "cpuid-fetch");
-	helper__start(cached ? nothing : x86_cpuid__fetch, &cpuid);
+	helper__start(cached ? cpuid__fetch_nothing : x86_cpuid__fetch, &cpuid);
 	timer__step(t, "helper");
 	if (vm__build(vm, &slot, t, err, errlen) < 0)
 		return -1;
@@ -270,7 +270,7 @@ int vmm__run(const struct vmm_config *cfg)
 	char err[512];
 	int rc;
 
-	t.start = t.last = now_ns();
+	t.start = t.last = clock__now_ns();
 	vm = (struct vm){.cfg = cfg};
 	if (vm__setup(&vm, &t, err, sizeof(err)) < 0 ||
 	    vm__lock_down(&vm, &t, err, sizeof(err)) < 0) {
@@ -280,10 +280,10 @@ int vmm__run(const struct vmm_config *cfg)
 	}
 	if (cfg->verbose)
 		timer__print(&t, "setup");
-	t.start = now_ns();
+	t.start = clock__now_ns();
 	rc = vm__loop(&vm);
 	if (cfg->verbose)
 		print__err("pith: guest ran %.3f ms, %llu VM exits, exit status %d\n",
-			   (now_ns() - t.start) / 1e6, (unsigned long long)vm.exits, rc);
+			   (clock__now_ns() - t.start) / 1e6, (unsigned long long)vm.exits, rc);
 	_exit(rc);
 }

@@ -86,7 +86,7 @@ struct filter {
 	unsigned n;
 };
 
-static void emit(struct filter *f, struct sock_filter insn)
+static void filter__emit(struct filter *f, struct sock_filter insn)
 {
 	if (f->n < FILTER_MAX)
 		f->insn[f->n] = insn;
@@ -94,38 +94,39 @@ static void emit(struct filter *f, struct sock_filter insn)
 }
 
 /* If A == k go on with the next instruction, else kill. */
-static void emit_require(struct filter *f, uint32_t k)
+static void filter__emit_require(struct filter *f, uint32_t k)
 {
-	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 1, 0));
-	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	filter__emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 1, 0));
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
 /* If A == k allow, else go on. */
-static void emit_allow_if(struct filter *f, uint32_t k)
+static void filter__emit_allow_if(struct filter *f, uint32_t k)
 {
-	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, 1));
-	emit(f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	filter__emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, 1));
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 }
 
 /* The native ABI only; the system call number goes in A; the plain calls are allowed. */
-static void emit_head(struct filter *f, const struct named *plain, size_t nplain)
+static void filter__emit_head(struct filter *f, const struct named *plain, size_t nplain)
 {
-	emit(f, (struct sock_filter)LOAD(DATA(arch)));
-	emit_require(f, AUDIT_ARCH_X86_64);
-	emit(f, (struct sock_filter)LOAD(DATA(nr)));
-	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALLS, 0, 1));
-	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	filter__emit(f, (struct sock_filter)LOAD(DATA(arch)));
+	filter__emit_require(f, AUDIT_ARCH_X86_64);
+	filter__emit(f, (struct sock_filter)LOAD(DATA(nr)));
+	filter__emit(f,
+		     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALLS, 0, 1));
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 	for (size_t i = 0; i < nplain; i++)
-		emit_allow_if(f, (uint32_t)plain[i].nr);
+		filter__emit_allow_if(f, (uint32_t)plain[i].nr);
 }
 
 /* If A is system call nr, run block b (which must end in a return), else jump over it. */
-static void emit_block(struct filter *f, unsigned long nr, const struct filter *b)
+static void filter__emit_block(struct filter *f, unsigned long nr, const struct filter *b)
 {
-	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0,
-					     (uint8_t)b->n));
+	filter__emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0,
+						     (uint8_t)b->n));
 	for (unsigned i = 0; i < b->n && i < FILTER_MAX; i++)
-		emit(f, b->insn[i]);
+		filter__emit(f, b->insn[i]);
 }
 
 /*
@@ -134,24 +135,25 @@ static void emit_block(struct filter *f, unsigned long nr, const struct filter *
  * or sign-extended); else go on. Relative jumps cannot leave a block, so blocks are built in a
  * scratch program and jumped over.
  */
-static void emit_call(struct filter *f, unsigned long nr, const unsigned *fds, size_t nfds,
-		      const struct named *req, size_t nreq)
+static void filter__emit_call(struct filter *f, unsigned long nr, const unsigned *fds, size_t nfds,
+			      const struct named *req, size_t nreq)
 {
 	struct filter b = {.n = 0};
 
-	emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
-	emit_require(&b, 0);
-	emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
+	filter__emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
+	filter__emit_require(&b, 0);
+	filter__emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
 	for (size_t i = 0; i + 1 < nfds; i++) /* a match jumps over the last fd's require */
-		emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, fds[i],
-						      (uint8_t)(nfds - i), 0));
-	emit_require(&b, fds[nfds - 1]);
+		filter__emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, fds[i],
+							      (uint8_t)(nfds - i), 0));
+	filter__emit_require(&b, fds[nfds - 1]);
 	if (nreq)
-		emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
+		filter__emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
 	for (size_t i = 0; i < nreq; i++)
-		emit_allow_if(&b, (uint32_t)req[i].nr);
-	emit(&b, (struct sock_filter)RET(nreq ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ALLOW));
-	emit_block(f, nr, &b);
+		filter__emit_allow_if(&b, (uint32_t)req[i].nr);
+	filter__emit(&b,
+		     (struct sock_filter)RET(nreq ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ALLOW));
+	filter__emit_block(f, nr, &b);
 }
 
 /*
@@ -159,26 +161,27 @@ static void emit_call(struct filter *f, unsigned long nr, const unsigned *fds, s
  * with the operations of helper_futex_ops (low 32 bits of argument 1: the kernel reads an int).
  * Per address: high half equal, else on to the next address; low half equal: on to the ops.
  */
-static void emit_futex(struct filter *f, const void *const *words, unsigned nwords)
+static void filter__emit_futex(struct filter *f, const void *const *words, unsigned nwords)
 {
 	struct filter b = {.n = 0};
 
 	for (unsigned i = 0; i < nwords; i++) {
 		uint64_t a = (uint64_t)(uintptr_t)words[i];
 
-		emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
-		emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (uint32_t)(a >> 32), 0, 2));
-		emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
-		emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)a,
-						      (uint8_t)(4 * (nwords - 1 - i) + 1), 0));
+		filter__emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
+		filter__emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							      (uint32_t)(a >> 32), 0, 2));
+		filter__emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
+		filter__emit(&b,
+			     (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)a,
+							  (uint8_t)(4 * (nwords - 1 - i) + 1), 0));
 	}
-	emit(&b, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
-	emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
+	filter__emit(&b, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	filter__emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
 	for (size_t i = 0; i < COUNT(helper_futex_ops); i++)
-		emit_allow_if(&b, (uint32_t)helper_futex_ops[i].nr);
-	emit(&b, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
-	emit_block(f, SYS_futex, &b);
+		filter__emit_allow_if(&b, (uint32_t)helper_futex_ops[i].nr);
+	filter__emit(&b, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	filter__emit_block(f, SYS_futex, &b);
 }
 
 static void filter__build(struct filter *f, int vcpu_fd)
@@ -186,10 +189,10 @@ static void filter__build(struct filter *f, int vcpu_fd)
 	const unsigned vcpu[] = {(unsigned)vcpu_fd};
 
 	f->n = 0;
-	emit_head(f, allowed_plain, COUNT(allowed_plain));
-	emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
-	emit_call(f, SYS_write, allowed_write_fds, COUNT(allowed_write_fds), NULL, 0);
-	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	filter__emit_head(f, allowed_plain, COUNT(allowed_plain));
+	filter__emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
+	filter__emit_call(f, SYS_write, allowed_write_fds, COUNT(allowed_write_fds), NULL, 0);
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
 static void rules__print(int vcpu_fd)
@@ -233,10 +236,10 @@ int seccomp__install(int vcpu_fd, bool verbose, char *err, size_t errlen)
 static void filter__build_helper(struct filter *f, const void *const *words, unsigned nwords)
 {
 	f->n = 0;
-	emit_head(f, helper_plain, COUNT(helper_plain));
-	emit_futex(f, words, nwords);
-	emit_call(f, SYS_close, helper_close_fds, COUNT(helper_close_fds), NULL, 0);
-	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	filter__emit_head(f, helper_plain, COUNT(helper_plain));
+	filter__emit_futex(f, words, nwords);
+	filter__emit_call(f, SYS_close, helper_close_fds, COUNT(helper_close_fds), NULL, 0);
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
 /* Raw system calls only: this runs in the helper, which shares the monitor's TLS (errno). */
