@@ -80,7 +80,7 @@ static struct rlimit default_limit(int resource)
 
 static struct rlimit current_limit(int resource)
 {
-	return limits_set & (1u << resource) ? limits[resource] : default_limit(resource);
+	return (limits_set & (1u << resource)) ? limits[resource] : default_limit(resource);
 }
 
 /*
