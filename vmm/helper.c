@@ -78,6 +78,10 @@ static int helper__main(void *unused)
 {
 	(void)unused;
 	rawsys__call3(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0);
+	/* The monitor may have exited (an early error) before the line above ran: then no signal
+	   will come, and nobody will post the second job. */
+	if (rawsys__call3(SYS_getppid, 0, 0, 0) != helper.parent)
+		return 0;
 	helper.job(helper.arg);
 	flag__wait(&helper.posted);
 	helper.job2(helper.arg2);

@@ -213,6 +213,22 @@ t_syscall_any() {
 	want_status 0 && want_stdout "sysname=Pith"
 }
 
+# A run that fails before boot (here: no image) leaves no process behind: the monitor's helper
+# process must end with it, even when the monitor exits before the helper has started.
+t_no_stray_helper() {
+	local name="no-such-image-$$-$RANDOM" i
+	for i in $(seq 1 30); do
+		"$PITH" run "$TMP/$name" >/dev/null 2>&1
+	done
+	sleep 0.5
+	if pgrep -f "$name" >/dev/null; then
+		WHY="processes of 'pith run $name' are still alive: $(pgrep -af "$name" | head -3 |
+			tr '\n' '|')"
+		pkill -9 -f "$name"
+		return 1
+	fi
+}
+
 # t_crash_at MODE FUNCTION: the guest prints the address it is about to misuse; the report names it.
 t_crash_at() {
 	local addr
@@ -472,6 +488,7 @@ check verbose-lists-seccomp t_verbose
 check trace-syscalls t_trace
 check inspect-abi-components t_inspect
 check syscall-runtime-number t_syscall_any
+check no-stray-helper-after-error t_no_stray_helper
 check specialisation-minimal t_components minimal "$HERE/minimal.c" "core mem proc random syscall"
 check specialisation-hello t_components hello "$ROOT/examples/hello/hello.c" \
 	"console core mem proc random syscall"
