@@ -3,7 +3,8 @@
 # statuses, hypercall-rule enforcement, crash reports, the compat path, seccomp and pre-boot errors.
 #
 # Usage: tests/guests/run.sh [NAME-REGEX]
-# Environment: PITH (default build/bin/pith), GUESTS (default build/tests/guests).
+# Environment: PITH (default build/bin/pith), GUESTS (default build/tests/guests), FUZZ_RUNS
+# (runs of the fuzz guest, default 350) and FUZZ_SEED (its first seed, default 1).
 # Prints "ok - name" or "FAIL - name: why" per test, then "N passed, N failed"; exits 1 on failure.
 # shellcheck disable=SC2317  # the test functions are called through check()
 set -u
@@ -142,6 +143,111 @@ t_kvm_denied() {
 	want_pith_error && want "pith: no permission to open /dev/kvm; add yourself to the kvm"
 }
 
+# ---- fuzz: whatever the guest does, the monitor ends it cleanly --------------------------------
+
+FUZZ_RUNS=${FUZZ_RUNS:-350}
+FUZZ_SEED=${FUZZ_SEED:-1}
+
+# A line of a crash or panic report after its headline (vmm/crash.c): #PF details, registers,
+# code bytes, the backtrace. Anything else (e.g. "(at CPL0, in a monitor stub: a monitor bug)",
+# "(registers unavailable)") breaks the rules. Plain EREs: awk reads them from the environment.
+FUZZ_HEX='0x[0-9a-f]+' FUZZ_REG='[a-z0-9]+ +[0-9a-f]+'
+FUZZ_SYM="[A-Za-z_.][A-Za-z0-9_.]*[+](0|$FUZZ_HEX)"
+FUZZ_BODY_RE="^(  (read|write|instruction fetch) at address $FUZZ_HEX [(]error code (0|$FUZZ_HEX)"
+FUZZ_BODY_RE="$FUZZ_BODY_RE[)]|  $FUZZ_REG  $FUZZ_REG  $FUZZ_REG|  code at rip:( [0-9a-f][0-9a-f])+"
+FUZZ_BODY_RE="$FUZZ_BODY_RE|backtrace:|  #[0-9]+ $FUZZ_HEX ([?][?]|$FUZZ_SYM)"
+FUZZ_BODY_RE="$FUZZ_BODY_RE|  [.][.][.] the frame above [0-9]+ more times?)\$"
+export FUZZ_BODY_RE
+
+# Reads a run's non-empty stderr; prints "ok KIND" (error, crashed, panic) if it is one report:
+# a headline, then only report lines (for a panic, from the register dump on: the message
+# before it is guest memory, printed as it is). Else "bad WHY".
+# shellcheck disable=SC2016  # awk's own $0
+FUZZ_AWK='
+function fail(why) { if (bad == "") bad = why }
+NR == 1 && /^pith: guest error: .*; guest stopped$/ { kind = "error" }
+NR == 1 && /^pith: guest crashed: / { kind = "crashed" }
+NR == 1 && /^pith: guest panic: / { kind = "panic"; from = 0 }
+NR == 1 && kind == "" { fail("stderr does not start with a report headline: " $0) }
+/pith: internal|Sanitizer|runtime error: |monitor bug/ { fail("stderr says: " $0) }
+NR > 1 { line[NR] = $0 }
+NR > 1 && kind == "panic" && /^  rip [0-9a-f]+  rsp / { from = NR }
+END {
+	if (kind == "error" && NR > 1)
+		fail("more lines after a guest error: " line[2])
+	if (kind == "panic" && !from)
+		fail("a panic report without registers")
+	for (i = kind == "panic" ? from : 2; kind != "error" && i <= NR; i++)
+		if (line[i] !~ ENVIRON["FUZZ_BODY_RE"])
+			fail("unexpected line in the report: " line[i])
+	print bad == "" ? "ok " kind : "bad " bad
+}'
+
+# The last run ended as the monitor must end any guest: an exit, no signal, no hang; the guest's
+# own status (never 125 or 139: tests/guests/fuzz.c avoids them) and nothing on stderr, or 139
+# after exactly one report. Sets FUZZ_KIND: exit, error, crashed or panic.
+fuzz__verdict() {
+	local verdict
+	FUZZ_KIND='exit'
+	case $STATUS in
+	timeout) WHY="pith did not finish within 5 s"; return 1 ;;
+	sig* | unknown) WHY="pith was killed ($STATUS)$(snippet)"; return 1 ;;
+	125) WHY="status 125 after the guest booted$(snippet)"; return 1 ;;
+	esac
+	if [ ! -s "$ERR" ]; then
+		[ "$STATUS" != 139 ] && return 0
+		WHY="status 139 without a report"
+		return 1
+	fi
+	verdict=$(awk "$FUZZ_AWK" "$ERR")
+	FUZZ_KIND=${verdict#ok }
+	case $STATUS/$verdict in
+	139/ok\ *) return 0 ;;
+	*/ok\ *) WHY="status $STATUS after a report$(snippet)" ;;
+	*) WHY="status $STATUS; ${verdict#bad }" ;;
+	esac
+	return 1
+}
+
+# "crashed x 268, exit x 80": an associative array's keys and values, most frequent first.
+fuzz__counts() {
+	local -n counts=$1
+	local k
+	for k in "${!counts[@]}"; do
+		echo "${counts[$k]} $k"
+	done | sort -k1,1nr -k2 | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1 }'
+}
+
+t_fuzz() {
+	local seed mem t0 ms runs=0 failed=0 first="" own=0
+	local -a mems=(2M 4G 64M 64M 64M 64M 64M 64M) # guest RAM: smallest, largest, default
+	local -A kind=() owns=()
+	t0=$EPOCHREALTIME
+	for ((seed = FUZZ_SEED; seed < FUZZ_SEED + FUZZ_RUNS; seed++)); do
+		mem=${mems[seed % 8]}
+		runs=$((runs + 1))
+		run --timeout 5 "$PITH" run --mem "$mem" "$GUESTS/fuzz" "$seed"
+		WHY=""
+		if fuzz__verdict; then
+			kind[$FUZZ_KIND]=$((${kind[$FUZZ_KIND]:-0} + 1))
+			[ "$FUZZ_KIND" = exit ] && own=$((own + 1)) && owns[$STATUS]=1
+			continue
+		fi
+		failed=$((failed + 1))
+		echo "# fuzz: seed $seed (--mem $mem): $WHY"
+		first=${first:-"seed $seed: $WHY (pith run --mem $mem $GUESTS/fuzz $seed -v)"}
+		[ "$failed" -lt 10 ] || { echo "# fuzz: stopped after 10 failed runs"; break; }
+	done
+	ms=$(((${EPOCHREALTIME//[.,]/} - ${t0//[.,]/}) / 1000))
+	echo "# fuzz: $runs runs (seeds $FUZZ_SEED..$((FUZZ_SEED + runs - 1))) in $ms ms:" \
+		"139 x $((runs - failed - own)), the guest's own status x $own" \
+		"(${#owns[@]} distinct values)"
+	echo "# fuzz: endings: $(fuzz__counts kind)"
+	[ "$failed" -eq 0 ] && return 0
+	WHY="$failed of $runs runs broke the rules; first: $first"
+	return 1
+}
+
 # ---- main ---------------------------------------------------------------------------------
 
 require_kvm "these tests"
@@ -189,4 +295,5 @@ check args-too-large t_args_too_large
 check missing-image t_missing_image
 check no-kvm t_no_kvm
 check kvm-permission-denied t_kvm_denied
+check fuzz t_fuzz
 finish
