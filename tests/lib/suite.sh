@@ -127,23 +127,20 @@ want_status() {
 	return 1
 }
 
-# want_stdout LINE...: stdout is exactly these lines.
-want_stdout() {
+# want_exactly FILE WHAT LINE...: FILE (the run's stdout or stderr) is exactly these lines.
+want_exactly() {
+	local file=$1 what=$2
+	shift 2
 	printf '%s\n' "$@" >"$TMP/expected"
-	cmp -s "$TMP/expected" "$OUT" && return 0
-	WHY="stdout differs: got '$(head -c 300 "$OUT" | tr '\n' '|')'"
+	cmp -s "$TMP/expected" "$file" && return 0
+	WHY="$what differs: got '$(head -c 300 "$file" | tr '\n' '|')'"
 	WHY="$WHY, expected '$(head -c 300 "$TMP/expected" | tr '\n' '|')'"
 	return 1
 }
 
-# want_stderr LINE...: stderr is exactly these lines.
-want_stderr() {
-	printf '%s\n' "$@" >"$TMP/expected"
-	cmp -s "$TMP/expected" "$ERR" && return 0
-	WHY="stderr differs: got '$(head -c 300 "$ERR" | tr '\n' '|')'"
-	WHY="$WHY, expected '$(head -c 300 "$TMP/expected" | tr '\n' '|')'"
-	return 1
-}
+# want_stdout LINE... / want_stderr LINE...: stdout / stderr is exactly these lines.
+want_stdout() { want_exactly "$OUT" stdout "$@"; }
+want_stderr() { want_exactly "$ERR" stderr "$@"; }
 
 want_no_stderr() {
 	[ ! -s "$ERR" ] && return 0
