@@ -26,7 +26,8 @@ MONCFLAGS = $(HOSTCFLAGS) -isystem $(MON_HOSTINC)
 
 # Debian packages the build and the tests need. `make deps` installs the missing ones.
 DEB_PACKAGES := gcc make binutils perl util-linux strace linux-libc-dev musl-tools dpkg-dev \
-                ca-certificates debian-archive-keyring
+                ca-certificates debian-archive-keyring passt iproute2 curl iputils-ping clang \
+                libclang-rt-14-dev
 
 .PHONY: all deps run check clean distclean
 all: $(PITH) $(PITHCC) toolchain

@@ -101,3 +101,7 @@ CHECK_SUITES += check-boot
 .PHONY: check-boot
 check-boot: all
 	@tests/lib/run-tests.sh check-boot tests/boot/run.sh
+
+# Networking: host tests of the stack, the fuzzer, and tests that boot guests on taps in
+# network namespaces (tests/net/).
+include tests/net/build.mk

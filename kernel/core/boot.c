@@ -75,6 +75,7 @@ static void init_components(const struct pith_boot_info *bi)
 	pith_random_init(bi);
 	if (pith_mem_init)
 		pith_mem_init(bi);
+	pith_run_init_hooks();
 }
 
 static size_t fill_auxv(const struct pith_boot_info *bi, struct pith_auxv *aux)

@@ -60,6 +60,30 @@ size_t pith_user_map_prefix(const struct pith_user_map *m, uint64_t a, size_t le
 /* Whether any mapped range meets [start, end). */
 bool pith_user_map_overlaps(const struct pith_user_map *m, uint64_t start, uint64_t end);
 
+/*
+ * Hooks of components that need to run code at boot (after the built-in components, before
+ * main) or at exit (before the monitor is told to end the guest, e.g. to print --stats).
+ * They register themselves in the object that is linked with their component, so an image
+ * runs exactly the hooks of its components. Order among hooks is unspecified.
+ */
+struct pith_hook {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define PITH_INIT_HOOK(name_, fn_)                                                                 \
+	static const struct pith_hook pith_init_hook_##name_                                       \
+	    __attribute__((used, section("pith_init_hooks"), aligned(sizeof(void *)))) = {#name_, fn_}
+#define PITH_EXIT_HOOK(name_, fn_)                                                                 \
+	static const struct pith_hook pith_exit_hook_##name_                                       \
+	    __attribute__((used, section("pith_exit_hooks"), aligned(sizeof(void *)))) = {#name_, fn_}
+
+/* Runs every init hook (pith_boot does, once). */
+void pith_run_init_hooks(void);
+
+/* Runs every exit hook once (later calls do nothing). proc's exit calls it. */
+void pith_run_exit_hooks(void);
+
 /* Top of a Linux x86_64 process's address space (TASK_SIZE_MAX). */
 #define PITH_TASK_SIZE 0x7ffffffff000ULL
 

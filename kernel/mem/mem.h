@@ -35,6 +35,17 @@ void pith_mem_stats(uint64_t *total, uint64_t *free);
  */
 bool pith_mem_arena_range(uint64_t addr, uint64_t len, size_t *first, size_t *n);
 
+/*
+ * Kernel memory (kmalloc.c): zeroed blocks for the kernel's own objects (sockets, buffers,
+ * rings), taken from the arena. Small sizes come from per-size-class free lists carved out of
+ * pages; large ones are whole pages. Pages holding kernel memory are marked in the allocator, so
+ * the program's munmap/mremap/madvise/MAP_FIXED/brk can never touch them (EINVAL/ENOMEM as for
+ * memory outside the arena). Free with the size that was asked for. NULL when memory ran out.
+ * align: blocks are aligned to 16 bytes, and to a page from 4096 bytes up.
+ */
+void *pith_kmalloc(size_t size);
+void pith_kfree(void *p, size_t size);
+
 /* len rounded up to whole pages, or 0 if that overflows. */
 static inline uint64_t pith_mem_page_round(uint64_t len)
 {

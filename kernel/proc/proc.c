@@ -1,5 +1,6 @@
 /* Process identity, exit and yield; holds the process state and the proc component's note. */
 #include "arch/x86_64/cpu.h"
+#include "core/core.h"
 #include "core/note.h"
 #include "proc/proc.h"
 #include "syscall/syscall.h"
@@ -11,6 +12,7 @@ struct pith_proc pith_proc;
 /* Ends the guest: the monitor exits with status & 0xff, as a Linux parent would see it. */
 __attribute__((noreturn)) static void proc_exit(int status)
 {
+	pith_run_exit_hooks();
 	for (;;) {
 		struct pith_hc_exit call = {.status = status & 0xff};
 

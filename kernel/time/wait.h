@@ -1,0 +1,42 @@
+/* Waiting for I/O: the pollers (devices, protocol timers) and the one place the guest sleeps. */
+#ifndef PITH_TIME_WAIT_H
+#define PITH_TIME_WAIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * A poller has work to do outside of any particular syscall: the NIC driver drains its receive
+ * ring and runs the network stack's timers. Pollers register themselves with PITH_POLLER in an
+ * object that is linked only when its component is (so hello has none). With one vCPU and no
+ * threads yet, pollers run whenever a syscall waits (pith_io_wait) or polls (pith_io_poll).
+ */
+struct pith_poller {
+	const char *name;
+	/* Does pending work without blocking; true if it made progress (frames, expired timers). */
+	bool (*poll)(uint64_t now_ns);
+	/* The earliest monotonic time at which poll must run again with no event; UINT64_MAX if
+	   none. NULL: none. */
+	uint64_t (*deadline)(void);
+	/* About to sleep: ask the device to end the wait when it has news (the ring's wake flag)
+	   and re-check; false if work arrived meanwhile (then nobody sleeps). NULL: true. */
+	bool (*arm)(void);
+};
+
+#define PITH_POLLER(name_, ...)                                                                    \
+	static const struct pith_poller pith_poller_##name_                                        \
+	    __attribute__((used, section("pith_pollers"), aligned(sizeof(void *)))) = {            \
+		.name = #name_, __VA_ARGS__}
+
+/* Runs every poller once; true if any made progress. */
+bool pith_io_poll(void);
+
+/*
+ * Runs the pollers; if none made progress, sleeps in the monitor (PITH_HC_WAIT) until the
+ * deadline (monotonic ns; UINT64_MAX: none), the earliest poller deadline, or device news,
+ * then runs the pollers again. Returns after at most one sleep: callers re-check their
+ * condition and the time in a loop.
+ */
+void pith_io_wait(uint64_t deadline_ns);
+
+#endif

@@ -1,0 +1,1 @@
+# tests/net/build.mk: networking tests (owned by the networking test harness).
