@@ -109,4 +109,21 @@ long pith_iov_import(const struct iovec *iov, int iovcnt, bool write_side);
 size_t pith_iov_to(const struct iovec *iov, int iovcnt, size_t skip, const void *src, size_t n);
 size_t pith_iov_from(const struct iovec *iov, int iovcnt, size_t skip, void *dst, size_t n);
 
+/*
+ * Synthesized read-only files, until a filesystem exists (issue 4): open/openat of exactly
+ * `path` (O_RDONLY) gives a file whose contents `fill` writes at open time (at most cap bytes;
+ * returns the length). Registered where the component that knows the contents is linked:
+ *   PITH_SYNTH_FILE(resolv_conf, "/etc/resolv.conf", resolv_fill);
+ * Any other path: -ENOENT.
+ */
+struct pith_synth_file {
+	const char *path;
+	size_t (*fill)(char *buf, size_t cap);
+};
+
+#define PITH_SYNTH_FILE(name_, path_, fill_)                                                      \
+	static const struct pith_synth_file pith_synth_##name_                                     \
+	    __attribute__((used, section("pith_synth_files"), aligned(sizeof(void *)))) = {path_,  \
+											    fill_}
+
 #endif
