@@ -1,4 +1,4 @@
-# Pith: top-level build. `make run` boots the hello example; `make check` runs every test.
+# Pith: top-level build. `make run` boots the httpd example; `make check` runs every test.
 # Each folder contributes a fragment (*/build.mk); this file holds only what they share.
 
 B        := build
@@ -15,6 +15,8 @@ PITH_IMAGE_BASE := $(shell sed -nE 's/^\#define PITH_IMAGE_BASE[[:space:]]+(0x[0
 ifeq ($(PITH_IMAGE_BASE),)
 $(error no PITH_IMAGE_BASE in include/pith/abi.h)
 endif
+PITH_ABI_VERSION := $(shell sed -nE 's/^\#define PITH_ABI_VERSION[[:space:]]+([0-9]+)u.*/\1/p' \
+		      include/pith/abi.h)
 
 # The pith binary (CLI + monitor) is linked statically against Debian's musl (musl-gcc): it
 # starts in a fraction of the time of static glibc, whose start-up runs many CPUID
@@ -29,7 +31,7 @@ DEB_PACKAGES := gcc make binutils perl util-linux strace linux-libc-dev musl-too
                 ca-certificates debian-archive-keyring passt iproute2 curl iputils-ping clang \
                 libclang-rt-14-dev
 
-.PHONY: all deps run check clean distclean
+.PHONY: all deps run run-hello check clean distclean
 all: $(PITH) $(PITHCC) toolchain
 
 deps: $(B)/.deps
@@ -60,7 +62,12 @@ include examples/build.mk
 
 toolchain: $(TOOLCHAIN)
 
-run: all
+# `make run` boots the httpd example with user-mode networking (passt, no root needed).
+run: $(B)/httpd.pith
+	@echo "httpd unikernel: open http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	$(PITH) run -p 8080:80 $(B)/httpd.pith
+
+run-hello: all
 	$(PITH) build -o $(B)/hello.pith examples/hello/hello.c
 	$(PITH) run $(B)/hello.pith -- one two
 

@@ -97,7 +97,8 @@ int bootinfo__write(struct vm *vm, char *err, size_t errlen)
 	*bi = (struct pith_boot_info){
 	    .magic = PITH_BOOT_MAGIC,
 	    .abi_version = PITH_ABI_VERSION,
-	    .flags = (vm->cfg->trace ? PITH_BOOT_TRACE : 0) | (vm->compat ? PITH_BOOT_COMPAT : 0),
+	    .flags = (vm->cfg->trace ? PITH_BOOT_TRACE : 0) | (vm->compat ? PITH_BOOT_COMPAT : 0) |
+		     (vm->cfg->stats ? PITH_BOOT_STATS : 0),
 	    .mem_size = vm->layout.mem_size,
 	    .heap_start = vm->layout.heap_start,
 	    .heap_end = vm->layout.heap_end,
@@ -105,6 +106,7 @@ int bootinfo__write(struct vm *vm, char *err, size_t errlen)
 	    .tsc_hz = vm->tsc_hz,
 	    .phnum = vm->image.phnum,
 	    .entry = vm->image.entry,
+	    .net = vm->net_info, /* filled by net_dev__init, all zero without a NIC */
 	};
 	bi->phdr = phdrs__place(vm, at);
 	if (!bi->phdr) {

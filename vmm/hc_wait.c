@@ -1,10 +1,11 @@
-/* The wait hypercall: sleep in the host, using no CPU, until the guest's timeout has passed. */
+/* The wait hypercall: sleep in the host, using no CPU, until the timeout or the NIC's wake-up. */
 #include <errno.h>
 #include <time.h>
 
 #include <pith/abi.h>
 
 #include "hypercall.h"
+#include "net.h"
 #include "vm.h"
 
 static int wait__handle(struct vm *vm, void *arg)
@@ -13,7 +14,10 @@ static int wait__handle(struct vm *vm, void *arg)
 	struct timespec ts = {.tv_sec = (time_t)(w->timeout_ns / 1000000000u),
 			      .tv_nsec = (long)(w->timeout_ns % 1000000000u)};
 
-	(void)vm;
+	if (vm->net) {
+		net_dev__wait(vm, w->timeout_ns);
+		return HC_RESUME;
+	}
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
 	return HC_RESUME;

@@ -15,6 +15,8 @@
 #include "hypercall.h"
 #include "load.h"
 #include "helper.h"
+#include "net.h"
+#include "net_io.h"
 #include "print.h"
 #include "seccomp_filter.h"
 #include "vm.h"
@@ -167,6 +169,11 @@ static int vm__build(struct vm *vm, struct kvm_memslot *slot, struct timer *t, c
 		return -1;
 	timer__step(t, "create-vcpu");
 	vm->tsc_hz = x86_cpuid__tsc_hz(&vm->kvm);
+	if (vm->cfg->net.kind != NET_NONE) {
+		if (net_dev__init(vm, &vm->net_info, err, errlen) < 0)
+			return -1;
+		timer__step(t, "nic");
+	}
 	if (bootinfo__write(vm, err, errlen) < 0)
 		return -1;
 	timer__step(t, "bootinfo");
@@ -226,7 +233,53 @@ static int vm__io(struct vm *vm)
 		return crash__trap(vm, port - PITH_TRAP_PORT_BASE);
 	if (stub && port == PITH_TRAP_PORT_SYSCALL)
 		return compat__syscall(vm);
+	if (port == PITH_NET_KICK_PORT) /* bound to an ioeventfd once set up, for 4-byte outs */
+		return crash__guest_error("port I/O to the NIC's doorbell %#x %s", port,
+					  vm->net && vm->net->set_up
+					      ? "that is not a 4-byte out"
+					      : "before the NIC was set up (PITH_HC_NET_SETUP)");
 	return hypercall__dispatch(vm, run);
+}
+
+/* For --stats: what made the vCPU leave the guest. */
+static void vm__count_exit(struct vm *vm)
+{
+	const struct kvm_run *run = vm->kvm.run;
+	uint32_t reason = run->exit_reason;
+	uint16_t port = run->io.port;
+
+	vm->exits++;
+	vm->exits_by_reason[reason < VM_EXIT_REASONS ? reason : VM_EXIT_REASONS - 1]++;
+	if (reason != KVM_EXIT_IO)
+		return;
+	if (port >= PITH_HC_PORT_BASE && port < PITH_HC_PORT_BASE + PITH_HC_COUNT)
+		vm->exits_hypercall[port - PITH_HC_PORT_BASE]++;
+	else if (port >= PITH_TRAP_PORT_BASE && port < PITH_TRAP_PORT_BASE + X86_IDT_VECTORS)
+		vm->exits_trap++;
+	else if (port == PITH_TRAP_PORT_SYSCALL)
+		vm->exits_syscall++;
+	else
+		vm->exits_other_port++;
+}
+
+static void vm__print_stats(const struct vm *vm)
+{
+	static const char *const hc[PITH_HC_COUNT] = {"console", "wait", "exit", "panic",
+						      "net_setup"};
+
+	print__err("pith: stats: vm_exits %llu\n", (unsigned long long)vm->exits);
+	for (unsigned r = 0; r < VM_EXIT_REASONS; r++)
+		if (vm->exits_by_reason[r])
+			print__err("pith: stats: vm_exits_reason_%u %llu\n", r,
+				   (unsigned long long)vm->exits_by_reason[r]);
+	for (unsigned i = 0; i < PITH_HC_COUNT; i++)
+		print__err("pith: stats: vm_exits_hc_%s %llu\n", hc[i],
+			   (unsigned long long)vm->exits_hypercall[i]);
+	print__err("pith: stats: vm_exits_trap %llu\n", (unsigned long long)vm->exits_trap);
+	print__err("pith: stats: vm_exits_syscall %llu\n", (unsigned long long)vm->exits_syscall);
+	print__err("pith: stats: vm_exits_other_port %llu\n",
+		   (unsigned long long)vm->exits_other_port);
+	net_dev__print_stats(vm);
 }
 
 static int vm__loop(struct vm *vm)
@@ -240,7 +293,7 @@ static int vm__loop(struct vm *vm)
 			    strerror(errno));
 			return PITH_EXIT_ERROR;
 		}
-		vm->exits++;
+		vm__count_exit(vm);
 		rc = vm->kvm.run->exit_reason == KVM_EXIT_IO ? vm__io(vm) : crash__exit(vm);
 		if (rc != HC_RESUME)
 			return rc;
@@ -250,8 +303,20 @@ static int vm__loop(struct vm *vm)
 /* Seccomp goes on last: after it, only the run loop's system calls are possible. */
 static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errlen)
 {
+	struct seccomp_vcpu fds = {
+	    .vcpu_fd = vm->kvm.vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1};
+
+	if (vm->net) {
+		fds.vm_fd = vm->kvm.vm_fd;
+		fds.kick_fd = vm->net->io.kick_fd;
+		fds.wake_fd = vm->net->io.wake_fd;
+	}
 	fflush(NULL); /* the caller's buffered output goes out while write() to any fd is allowed */
-	if (seccomp__install(vm->kvm.vcpu_fd, vm->cfg->verbose, err, errlen) < 0)
+	/* The I/O thread starts here, not earlier: a thread shares the fd table it was created
+	   with, and until helper__detach that table is the helper's (which closes fds 0-2). */
+	if (vm->net && net_io__start(&vm->net->io, vm->cfg->verbose, err, errlen) < 0)
+		return -1;
+	if (seccomp__install(&fds, vm->cfg->verbose, err, errlen) < 0)
 		return -1;
 	timer__step(t, "seccomp");
 	if (vm->cfg->selftest_seccomp)
@@ -285,5 +350,7 @@ int vmm__run(const struct vmm_config *cfg)
 	if (cfg->verbose)
 		print__err("pith: guest ran %.3f ms, %llu VM exits, exit status %d\n",
 			   (clock__now_ns() - t.start) / 1e6, (unsigned long long)vm.exits, rc);
+	if (cfg->stats)
+		vm__print_stats(&vm);
 	_exit(rc);
 }

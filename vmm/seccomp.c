@@ -36,6 +36,11 @@ static const struct named allowed_ioctls[] = {
     {KVM_SET_SREGS, "KVM_SET_SREGS"},
 };
 
+/* The VM ioctl of the NIC's setup hypercall: binding the doorbell port to its eventfd. */
+static const struct named allowed_vm_ioctls[] = {
+    {KVM_IOEVENTFD, "KVM_IOEVENTFD"},
+};
+
 /* System calls allowed with any arguments: sleeping (wait hypercall), clocks, leaving. */
 static const struct named allowed_plain[] = {
     {SYS_clock_nanosleep, "clock_nanosleep"},
@@ -46,8 +51,20 @@ static const struct named allowed_plain[] = {
     {SYS_exit_group, "exit_group"},
 };
 
-/* write(2) only to these fds. */
-static const unsigned allowed_write_fds[] = {1, 2};
+/* With a NIC the wait hypercall sleeps in ppoll on the wake eventfd. */
+static const struct named allowed_plain_net[] = {
+    {SYS_ppoll, "ppoll"},
+};
+
+/* The NIC's I/O thread (vmm/net_io.c): sleeping in poll, leaving. Its fds are checked below. */
+static const struct named io_plain[] = {
+    {SYS_ppoll, "ppoll"},
+    {SYS_poll, "poll"},
+    {SYS_restart_syscall, "restart_syscall"},
+    {SYS_rt_sigreturn, "rt_sigreturn"},
+    {SYS_exit, "exit"},
+    {SYS_exit_group, "exit_group"},
+};
 
 /*
  * The helper process after its job (vmm/helper.c): futex wait/wake on its flags (checked
@@ -78,7 +95,7 @@ static const struct named helper_futex_ops[] = {
 #define ARG_HI(i)    (ARG_LO(i) + 4)
 #define LOAD(off)    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define RET(action)  BPF_STMT(BPF_RET | BPF_K, (action))
-#define FILTER_MAX   64
+#define FILTER_MAX   128
 #define X32_SYSCALLS 0x40000000u /* __X32_SYSCALL_BIT: x32 numbers alias the x86_64 ones */
 
 struct filter {
@@ -130,29 +147,39 @@ static void filter__emit_block(struct filter *f, unsigned long nr, const struct 
 }
 
 /*
- * If A is system call nr, check its argument 0 against the fds and, for ioctl, the low 32 bits
- * of argument 1 against the requests (the kernel reads a request as 32 bits; libcs pass it zero-
- * or sign-extended); else go on. Relative jumps cannot leave a block, so blocks are built in a
- * scratch program and jumped over.
+ * If A is system call nr, its argument 0 is one of the fds and, for ioctl, the low 32 bits of
+ * argument 1 one of the requests (the kernel reads a request as 32 bits; libcs pass it zero- or
+ * sign-extended): allow. Otherwise go on with A = the system call number again, so that several
+ * rules may name the same call (ioctl on the vCPU fd and on the VM fd). Relative jumps cannot
+ * leave a block, so blocks are built in a scratch program and jumped over. Block layout:
+ * [0] high half of fd, [2] low half, [3..] the fds, then the requests, ALLOW, FAIL (reload nr).
  */
 static void filter__emit_call(struct filter *f, unsigned long nr, const unsigned *fds, size_t nfds,
 			      const struct named *req, size_t nreq)
 {
 	struct filter b = {.n = 0};
+	unsigned allow = 3 + (unsigned)nfds + (nreq ? 1 + (unsigned)nreq : 0), fail = allow + 1;
 
 	filter__emit(&b, (struct sock_filter)LOAD(ARG_HI(0)));
-	filter__emit_require(&b, 0);
+	filter__emit(
+	    &b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (uint8_t)(fail - 2)));
 	filter__emit(&b, (struct sock_filter)LOAD(ARG_LO(0)));
-	for (size_t i = 0; i + 1 < nfds; i++) /* a match jumps over the last fd's require */
-		filter__emit(&b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, fds[i],
-							      (uint8_t)(nfds - i), 0));
-	filter__emit_require(&b, fds[nfds - 1]);
+	for (size_t i = 0; i < nfds; i++) /* on a match, to the instruction after the fds */
+		filter__emit(&b, (struct sock_filter)BPF_JUMP(
+				     BPF_JMP | BPF_JEQ | BPF_K, fds[i], (uint8_t)(nfds - 1 - i),
+				     (uint8_t)(i + 1 == nfds ? fail - (4 + i) : 0)));
 	if (nreq)
 		filter__emit(&b, (struct sock_filter)LOAD(ARG_LO(1)));
-	for (size_t i = 0; i < nreq; i++)
-		filter__emit_allow_if(&b, (uint32_t)req[i].nr);
-	filter__emit(&b,
-		     (struct sock_filter)RET(nreq ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ALLOW));
+	for (size_t j = 0; j < nreq; j++) {
+		unsigned at = 4 + (unsigned)nfds + (unsigned)j;
+
+		filter__emit(&b, (struct sock_filter)BPF_JUMP(
+				     BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)req[j].nr,
+				     (uint8_t)(allow - (at + 1)),
+				     (uint8_t)(j + 1 == nreq ? fail - (at + 1) : 0)));
+	}
+	filter__emit(&b, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	filter__emit(&b, (struct sock_filter)LOAD(DATA(nr)));
 	filter__emit_block(f, nr, &b);
 }
 
@@ -184,53 +211,112 @@ static void filter__emit_futex(struct filter *f, const void *const *words, unsig
 	filter__emit_block(f, SYS_futex, &b);
 }
 
-static void filter__build(struct filter *f, int vcpu_fd)
+static void filter__build(struct filter *f, const struct seccomp_vcpu *v)
 {
-	const unsigned vcpu[] = {(unsigned)vcpu_fd};
+	const unsigned vcpu[] = {(unsigned)v->vcpu_fd}, vm[] = {(unsigned)v->vm_fd};
+	const unsigned wake[] = {(unsigned)v->wake_fd};
+	const unsigned out[] = {1, 2, (unsigned)v->kick_fd};
+	bool net = v->vm_fd >= 0;
 
 	f->n = 0;
 	filter__emit_head(f, allowed_plain, COUNT(allowed_plain));
+	for (size_t i = 0; net && i < COUNT(allowed_plain_net); i++)
+		filter__emit_allow_if(f, (uint32_t)allowed_plain_net[i].nr);
 	filter__emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
-	filter__emit_call(f, SYS_write, allowed_write_fds, COUNT(allowed_write_fds), NULL, 0);
+	filter__emit_call(f, SYS_write, out, net ? 3 : 2, NULL, 0);
+	if (net) {
+		filter__emit_call(f, SYS_ioctl, vm, 1, allowed_vm_ioctls, COUNT(allowed_vm_ioctls));
+		filter__emit_call(f, SYS_read, wake, 1, NULL, 0);
+	}
 	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
-static void rules__print(int vcpu_fd)
+static void rules__print(const struct seccomp_vcpu *v)
 {
+	bool net = v->vm_fd >= 0;
+
 	print__err("pith: seccomp allow-list (everything else kills the monitor):\n");
 	for (size_t i = 0; i < COUNT(allowed_ioctls); i++)
-		print__err("pith:   ioctl(fd %d, %s)\n", vcpu_fd, allowed_ioctls[i].name);
+		print__err("pith:   ioctl(fd %d, %s)\n", v->vcpu_fd, allowed_ioctls[i].name);
 	print__err("pith:   write(fd 1 or 2)\n");
 	for (size_t i = 0; i < COUNT(allowed_plain); i++)
 		print__err("pith:   %s\n", allowed_plain[i].name);
+	if (!net)
+		return;
+	print__err("pith:   ioctl(fd %d, KVM_IOEVENTFD)\n", v->vm_fd);
+	print__err("pith:   write(fd %d: the NIC's doorbell eventfd)\n", v->kick_fd);
+	print__err("pith:   read(fd %d: the NIC's wake eventfd)\n", v->wake_fd);
+	for (size_t i = 0; i < COUNT(allowed_plain_net); i++)
+		print__err("pith:   %s\n", allowed_plain_net[i].name);
 }
 
-/* Nothing (no free() that may munmap) runs between the filter going on and the run loop. */
-int seccomp__install(int vcpu_fd, bool verbose, char *err, size_t errlen)
+static int filter__install(struct filter *f, const char *whose, char *err, size_t errlen)
 {
-	static struct filter f;
-	struct sock_fprog prog = {.filter = f.insn};
+	struct sock_fprog prog = {.filter = f->insn, .len = (unsigned short)f->n};
 
-	filter__build(&f, vcpu_fd);
-	if (verbose)
-		rules__print(vcpu_fd);
-	if (f.n > FILTER_MAX) {
+	if (f->n > FILTER_MAX) {
 		snprintf(err, errlen,
-			 "the seccomp filter has %u instructions, more than %d; this is a bug in "
-			 "pith",
-			 f.n, FILTER_MAX);
+			 "the %s seccomp filter has %u instructions, more than %d; this is a bug "
+			 "in pith",
+			 whose, f->n, FILTER_MAX);
 		return -1;
 	}
-	prog.len = (unsigned short)f.n;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		snprintf(err, errlen,
-			 "cannot install the seccomp filter: %s; the kernel needs "
+			 "cannot install the %s seccomp filter: %s; the kernel needs "
 			 "seccomp support",
-			 strerror(errno));
+			 whose, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Nothing (no free() that may munmap) runs between the filter going on and the run loop. */
+int seccomp__install(const struct seccomp_vcpu *v, bool verbose, char *err, size_t errlen)
+{
+	static struct filter f;
+
+	filter__build(&f, v);
+	if (verbose)
+		rules__print(v);
+	return filter__install(&f, "monitor's", err, errlen);
+}
+
+static void filter__build_io(struct filter *f, const struct seccomp_io *io)
+{
+	const unsigned rd[] = {(unsigned)io->backend_fd, (unsigned)io->kick_fd};
+	const unsigned wr[] = {(unsigned)io->backend_fd, (unsigned)io->wake_fd, 2};
+	const unsigned be[] = {(unsigned)io->backend_fd};
+
+	f->n = 0;
+	filter__emit_head(f, io_plain, COUNT(io_plain));
+	filter__emit_call(f, SYS_read, rd, COUNT(rd), NULL, 0);
+	filter__emit_call(f, SYS_write, wr, COUNT(wr), NULL, 0);
+	filter__emit_call(f, SYS_readv, be, 1, NULL, 0);
+	filter__emit_call(f, SYS_writev, be, 1, NULL, 0);
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+}
+
+static void rules__print_io(const struct seccomp_io *io)
+{
+	print__err("pith: seccomp allow-list of the NIC's I/O thread (everything else kills the "
+		   "monitor):\n");
+	print__err("pith:   read, readv, write, writev(fd %d: the backend)\n", io->backend_fd);
+	print__err("pith:   read(fd %d: the doorbell eventfd)\n", io->kick_fd);
+	print__err("pith:   write(fd %d: the wake eventfd, or fd 2)\n", io->wake_fd);
+	for (size_t i = 0; i < COUNT(io_plain); i++)
+		print__err("pith:   %s\n", io_plain[i].name);
+}
+
+int seccomp__install_io(const struct seccomp_io *io, bool verbose, char *err, size_t errlen)
+{
+	static struct filter f;
+
+	filter__build_io(&f, io);
+	if (verbose)
+		rules__print_io(io);
+	return filter__install(&f, "I/O thread's", err, errlen);
 }
 
 static void filter__build_helper(struct filter *f, const void *const *words, unsigned nwords)

@@ -5,11 +5,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The fds the vCPU thread's filter names. Without a NIC, vm_fd, kick_fd and wake_fd are -1. */
+struct seccomp_vcpu {
+	int vcpu_fd; /* ioctl: the run loop's vCPU ioctls */
+	int vm_fd;   /* ioctl: KVM_IOEVENTFD (the NIC's setup hypercall binds its doorbell) */
+	int kick_fd; /* write: the NIC's doorbell eventfd (the setup starts the I/O thread) */
+	int wake_fd; /* read: the NIC's wake eventfd (the wait hypercall, with ppoll) */
+};
+
 /*
- * Install the filter (default action: kill the process). vcpu_fd is the only fd ioctl may use.
- * verbose prints the allow-list first. Returns 0, or -1 with a message in err.
+ * Install the calling thread's filter (default action: kill the process): ioctl only on the
+ * fds above, write to fds 1 and 2 (and kick_fd), sleeping, clocks, leaving. verbose prints the
+ * allow-list first. Returns 0, or -1 with a message in err.
  */
-int seccomp__install(int vcpu_fd, bool verbose, char *err, size_t errlen);
+int seccomp__install(const struct seccomp_vcpu *v, bool verbose, char *err, size_t errlen);
+
+/* The fds the NIC's I/O thread uses. */
+struct seccomp_io {
+	int backend_fd; /* read, readv, write, writev */
+	int kick_fd;	/* read */
+	int wake_fd;	/* write (and fd 2 for its one error line) */
+};
+
+/*
+ * The I/O thread's own filter, installed by the thread itself first thing (a filter covers
+ * only the thread that installs it and the threads it creates later). Same conventions.
+ */
+int seccomp__install_io(const struct seccomp_io *io, bool verbose, char *err, size_t errlen);
 
 #define SECCOMP_HELPER_MAX_WORDS 4
 

@@ -5,11 +5,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pith/abi.h>
+
 #include "elf.h"
 #include "guestmem.h"
 #include "kvm.h"
 #include "layout.h"
 #include "vmm.h"
+
+#define VM_EXIT_REASONS 64 /* KVM_EXIT_* counted one by one; larger ones share the last */
+
+struct net_dev;
 
 struct vm {
 	const struct vmm_config *cfg;
@@ -25,6 +31,12 @@ struct vm {
 	uint64_t xcr0;	       /* XCR0 bits the host supports */
 	uint64_t tsc_hz;
 	uint64_t exits; /* VM exits handled (for --verbose) */
+	/* By reason (KVM_EXIT_*) and, for port I/O, by port (for --stats). */
+	uint64_t exits_by_reason[VM_EXIT_REASONS];
+	uint64_t exits_hypercall[PITH_HC_COUNT]; /* port I/O to PITH_HC_PORT_BASE + i */
+	uint64_t exits_trap, exits_syscall, exits_other_port;
+	struct net_dev *net;	       /* the NIC (net_dev.c), or NULL */
+	struct pith_net_info net_info; /* what boot info says about it */
 };
 
 #endif

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net.h"
+
 struct vmm_config {
 	const char *image_path; /* the .pith image, or a static Linux ELF (compat path) */
 	/* Writes the path of Pith's compat kernel image (needed only for a static Linux ELF, so
@@ -20,6 +22,8 @@ struct vmm_config {
 	bool verbose;	       /* --verbose: print setup steps and the seccomp allow-list */
 	bool selftest_seccomp; /* hidden test hook: make a forbidden host syscall after the
 				  filter is installed (the monitor must die of SIGSYS) */
+	struct net_config net; /* the NIC (kind NET_NONE: none) */
+	bool stats;	       /* --stats: print the monitor's and the guest's counters at exit */
 };
 
 /*

@@ -248,6 +248,119 @@ t_fuzz() {
 	return 1
 }
 
+# ---- the NIC: tests/guests/netdev.c on a tap in a network namespace of its own ----------------
+
+NETNS=""
+# A namespace with a persistent tap pt0 (10.77.0.1/24, up) for the guest (10.77.0.2); removed at
+# exit, also on failure. Sets NETNS; returns non-zero with WHY set if it cannot be made.
+net__ns() {
+	[ -n "$NETNS" ] && return 0
+	NETNS=pith-guests-$$
+	trap 'ip netns del "$NETNS" 2>/dev/null; rm -rf "$TMP"' EXIT
+	if ! { ip netns add "$NETNS" && ip -n "$NETNS" tuntap add dev pt0 mode tap vnet_hdr &&
+		ip -n "$NETNS" addr add 10.77.0.1/24 dev pt0 && ip -n "$NETNS" link set pt0 up; } \
+		>"$TMP/netns.log" 2>&1; then
+		WHY="cannot create a network namespace with a tap: $(tr '\n' ' ' <"$TMP/netns.log")"
+		return 1
+	fi
+}
+
+# net_run ARGS...: pith run --stats --net tap:pt0 ARGS inside the namespace.
+net_run() {
+	net__ns || return 1
+	run ip netns exec "$NETNS" "$PITH" run --stats --net tap:pt0 "$@"
+}
+
+# stat NAME: the value of "pith: stats: NAME N" in the last run's stderr.
+stat() {
+	awk -v n="$1" '$1 == "pith:" && $2 == "stats:" && $3 == n { print $4 }' "$ERR"
+}
+
+t_net_no_nic() {
+	run "$PITH" run "$GUESTS/netdev" nonic
+	want_status 0 && want "netdev: no NIC: -ENODEV"
+}
+
+t_net_kick_before_setup() {
+	run "$PITH" run "$GUESTS/netdev" kick
+	want_status 139 && want_re "^pith: guest error: port I/O to the NIC's doorbell 0x510 before the NIC was set up \(PITH_HC_NET_SETUP\); guest stopped$"
+}
+
+t_net_bad_rings() {
+	net_run "$GUESTS/netdev" badring
+	want_status 0 && want "netdev: bad rings refused" && want "pith: stats: vm_exits_hc_net_setup 9"
+}
+
+# ARP and three ICMP echoes with the host's stack; the doorbell never exits to the monitor.
+t_net_ping() {
+	net_run "$GUESTS/netdev" ping
+	want_status 0 && want "netdev: ping ok" || return 1
+	[ "$(stat net_rx_frames)" -ge 4 ] && [ "$(stat net_tx_frames)" -ge 4 ] &&
+		[ "$(stat vm_exits_other_port)" = 0 ] && return 0
+	WHY="unexpected counters: $(grep 'stats: ' "$ERR" | tr '\n' ' ')"
+	return 1
+}
+
+t_net_hostile_desc() {
+	net_run "$GUESTS/netdev" hostile
+	want_status 0 && want "netdev: ping ok" "pith: stats: net_drop_tx_bad_desc 6"
+}
+
+t_net_far_head() {
+	net_run "$GUESTS/netdev" farhead
+	want_status 0 && want "netdev: far-head done" &&
+		want "pith: guest error: the NIC's transmit ring's head 1000 is 1000 slots past its tail 0 (at most 256); the NIC stopped"
+}
+
+t_net_verbose() {
+	net_run --verbose "$GUESTS/netdev" ping
+	want_status 0 && want_seccomp_list &&
+		want "pith: seccomp allow-list of the NIC's I/O thread" "KVM_IOEVENTFD"
+}
+
+t_net_tap_denied() {
+	net__ns || return 1
+	# root without CAP_NET_ADMIN (nobody could not open /dev/kvm)
+	run ip netns exec "$NETNS" setpriv --bounding-set=-net_admin \
+		"$PITH" run --net tap:pt9 "$GUESTS/netdev" ping
+	want_pith_error && want "pith: cannot open tap device pt9: Operation not permitted; run as root or give CAP_NET_ADMIN"
+}
+
+# pt0 held by another program (perl, through TUNSETIFF with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR).
+t_net_tap_busy() {
+	net__ns || return 1
+	# shellcheck disable=SC2016  # perl's own variables
+	run ip netns exec "$NETNS" perl -e 'open(my $t, "+<", "/dev/net/tun") or die "tun: $!";
+		my $r = pack("a16s", "pt0", 0x5002); ioctl($t, 0x400454ca, $r) or die "TUNSETIFF: $!";
+		system(@ARGV); exit($? >> 8)' "$PITH" run --net tap:pt0 "$GUESTS/netdev" ping
+	want_pith_error && want "pith: tap device pt0 is in use by another program"
+}
+
+# Frames/s the I/O thread moves guest -> tap (printed as a comment); a ring's worth of frames
+# per kick at most, and no exit per frame.
+t_net_flood() {
+	local n=100000
+	net_run "$GUESTS/netdev" flood "$n"
+	want_status 0 && want "netdev: flood $n frames" || return 1
+	echo "# net-flood: $(grep -h 'netdev: flood' "$OUT"); vm_exits $(stat vm_exits)," \
+		"kicks $(stat net_kicks)"
+	[ "$(stat net_tx_frames)" = "$n" ] && [ "$(stat vm_exits)" -lt 50 ] && return 0
+	WHY="tx_frames $(stat net_tx_frames) (want $n), vm_exits $(stat vm_exits) (want < 50)"
+	return 1
+}
+
+# Doorbell writes are taken by the host kernel (ioeventfd): no VM exit each.
+t_net_kicks() {
+	net_run "$GUESTS/netdev" kicks 10000
+	want_status 0 && want "netdev: 10000 kicks" || return 1
+	echo "# net-kicks: $(grep -h 'netdev: 10000 kicks' "$OUT"); vm_exits $(stat vm_exits)," \
+		"kicks seen by the I/O thread $(stat net_kicks)"
+	# 10000 exits are the setup hypercalls timed for scale; the kicks add none
+	[ "$(stat vm_exits)" -lt 10050 ] && [ "$(stat net_kicks)" -ge 1 ] && return 0
+	WHY="vm_exits $(stat vm_exits) (want < 10050), net_kicks $(stat net_kicks) (want >= 1)"
+	return 1
+}
+
 # ---- main ---------------------------------------------------------------------------------
 
 require_kvm "these tests"
@@ -268,7 +381,7 @@ check struct-past-ram t_hostile struct \
 check console-bad-stream t_hostile stream 'guest error: console hypercall with stream 3'
 check hypercall-1-byte t_hostile byte 'guest error: console hypercall with a 1-byte out'
 check hypercall-in t_hostile in 'guest error: exit hypercall with a 4-byte in'
-check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x504, which is not a hypercall port'
+check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x505, which is not a hypercall port'
 check syscall-port-in t_hostile syscallport-in 'guest error: port I/O to port 0x60, which is not a hypercall port'
 check trap-port-closed t_hostile trapport '^pith: guest crashed: #GP general protection'
 check cli-iopl0 t_hostile cli '^pith: guest crashed: #GP general protection'
@@ -295,5 +408,16 @@ check args-too-large t_args_too_large
 check missing-image t_missing_image
 check no-kvm t_no_kvm
 check kvm-permission-denied t_kvm_denied
+check net-no-nic t_net_no_nic
+check net-kick-before-setup t_net_kick_before_setup
+check net-bad-rings t_net_bad_rings
+check net-ping t_net_ping
+check net-hostile-descriptors t_net_hostile_desc
+check net-far-head t_net_far_head
+check net-verbose t_net_verbose
+check net-tap-denied t_net_tap_denied
+check net-tap-busy t_net_tap_busy
+check net-flood t_net_flood
+check net-kicks t_net_kicks
 check fuzz t_fuzz
 finish

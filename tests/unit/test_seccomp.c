@@ -4,7 +4,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,11 +23,40 @@
 static int vcpu_fd;
 static uint32_t word_a, word_b, word_other; /* the helper's futex words, and another one */
 
+/* With a NIC: the VM fd and the NIC's eventfds (plain fds here, the filter only checks numbers). */
+static int vm_fd, kick_fd, wake_fd, backend_fd;
+
 static int install_monitor(void)
 {
+	struct seccomp_vcpu v = {.vcpu_fd = vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1};
 	char err[256];
 
-	if (seccomp__install(vcpu_fd, false, err, sizeof(err)) < 0) {
+	if (seccomp__install(&v, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int install_monitor_net(void)
+{
+	struct seccomp_vcpu v = {
+	    .vcpu_fd = vcpu_fd, .vm_fd = vm_fd, .kick_fd = kick_fd, .wake_fd = wake_fd};
+	char err[256];
+
+	if (seccomp__install(&v, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int install_io(void)
+{
+	struct seccomp_io io = {.backend_fd = backend_fd, .kick_fd = kick_fd, .wake_fd = wake_fd};
+	char err[256];
+
+	if (seccomp__install_io(&io, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -143,6 +175,98 @@ static void clocks(void)
 	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &d, NULL);
 }
 
+/* The NIC's calls (fds whose reads would block are non-blocking eventfds). */
+static void ppoll_call(void)
+{
+	struct timespec t = {0, 0};
+
+	syscall(SYS_ppoll, NULL, 0, &t, NULL, 8);
+}
+static void read_wake(void)
+{
+	uint64_t v;
+	syscall(SYS_read, wake_fd, &v, 8);
+}
+static void read_kick(void)
+{
+	uint64_t v;
+	syscall(SYS_read, kick_fd, &v, 8);
+}
+static void write_kick(void)
+{
+	uint64_t v = 1;
+	syscall(SYS_write, kick_fd, &v, 8);
+}
+static void write_wake(void)
+{
+	uint64_t v = 1;
+	syscall(SYS_write, wake_fd, &v, 8);
+}
+static void ioeventfd_vm(void)
+{
+	syscall(SYS_ioctl, vm_fd, KVM_IOEVENTFD, 0); /* EFAULT, but allowed */
+}
+static void ioeventfd_vcpu(void)
+{
+	syscall(SYS_ioctl, vcpu_fd, KVM_IOEVENTFD, 0);
+}
+static void create_vcpu_vm(void)
+{
+	syscall(SYS_ioctl, vm_fd, KVM_CREATE_VCPU, 5);
+}
+static void backend_io(void)
+{
+	uint64_t v = 1;
+	struct iovec iov = {&v, 8};
+
+	syscall(SYS_write, backend_fd, &v, 8);
+	syscall(SYS_read, backend_fd, &v, 8);
+	syscall(SYS_writev, backend_fd, &iov, 1);
+	syscall(SYS_readv, backend_fd, &iov, 1);
+}
+static void readv_kick(void)
+{
+	uint64_t v;
+	struct iovec iov = {&v, 8};
+	syscall(SYS_readv, kick_fd, &iov, 1);
+}
+
+static void net_trials(void)
+{
+	trial("no NIC: ppoll", false, ppoll_call);
+	trial("no NIC: KVM_IOEVENTFD on the VM fd", false, ioeventfd_vm);
+	install = install_monitor_net;
+	trial("NIC: KVM_RUN", true, run);
+	trial("NIC: write to fd 2", true, write2);
+	trial("NIC: ppoll", true, ppoll_call);
+	trial("NIC: read the wake eventfd", true, read_wake);
+	trial("NIC: write the doorbell eventfd", true, write_kick);
+	trial("NIC: KVM_IOEVENTFD on the VM fd", true, ioeventfd_vm);
+	trial("NIC: KVM_IOEVENTFD on the vCPU fd", false, ioeventfd_vcpu);
+	trial("NIC: KVM_CREATE_VCPU on the VM fd", false, create_vcpu_vm);
+	trial("NIC: KVM_RUN on the VM fd", false, other_fd);
+	trial("NIC: read the doorbell eventfd", false, read_kick);
+	trial("NIC: write the wake eventfd", false, write_wake);
+	trial("NIC: write to fd 3", false, write3);
+	trial("NIC: openat", false, openat_root);
+	install = install_io;
+	trial("I/O thread: read/write/readv/writev on the backend", true, backend_io);
+	trial("I/O thread: read the doorbell eventfd", true, read_kick);
+	trial("I/O thread: write the wake eventfd", true, write_wake);
+	trial("I/O thread: write to fd 2", true, write2);
+	trial("I/O thread: ppoll", true, ppoll_call);
+	trial("I/O thread: exit", true, exit_call);
+	trial("I/O thread: write to fd 1", false, write1);
+	trial("I/O thread: write the doorbell eventfd", false, write_kick);
+	trial("I/O thread: read the wake eventfd", false, read_wake);
+	trial("I/O thread: readv on the doorbell eventfd", false, readv_kick);
+	trial("I/O thread: KVM_RUN", false, run);
+	trial("I/O thread: openat", false, openat_root);
+	trial("I/O thread: mmap", false, mmap_call);
+	trial("I/O thread: clock_nanosleep", false, clocks);
+	install = install_monitor;
+}
+
 /* The helper's calls: futex on its words (a wait whose value differs returns at once). */
 static void futex_wake_a(void)
 {
@@ -214,7 +338,7 @@ static void helper_trials(void)
 
 int main(void)
 {
-	int sys_fd, vm_fd;
+	int sys_fd, fds[2];
 
 	if (!test__require_kvm())
 		return test__done();
@@ -223,6 +347,13 @@ int main(void)
 	vcpu_fd = vm_fd < 0 ? -1 : ioctl(vm_fd, KVM_CREATE_VCPU, 0);
 	if (!CHECKF(vcpu_fd >= 0, "create a VM and a vCPU"))
 		return test__done();
+	kick_fd = eventfd(0, EFD_NONBLOCK);
+	wake_fd = eventfd(0, EFD_NONBLOCK);
+	if (!CHECKF(kick_fd >= 0 && wake_fd >= 0 &&
+			socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds) == 0,
+		    "eventfds and a socket pair"))
+		return test__done();
+	backend_fd = fds[0];
 
 	trial("KVM_RUN on the vCPU fd", true, run);
 	trial("KVM_GET_REGS", true, get_regs);
@@ -245,6 +376,7 @@ int main(void)
 	trial("x32 write", false, x32_write);
 	trial("monitor: getppid", false, getppid_call);
 	trial("monitor: futex", false, futex_wake_a);
+	net_trials();
 	helper_trials();
 	return test__done();
 }

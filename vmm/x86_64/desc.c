@@ -31,7 +31,11 @@
  */
 #define IOMAP_OPEN_LO PITH_HC_PORT_BASE
 #define IOMAP_OPEN_HI (PITH_HC_PORT_BASE + PITH_HC_COUNT - 1 + 3)
-#define IOMAP_BYTES   (IOMAP_OPEN_HI / 8 + 1)
+/* The NIC's doorbell: its four ports, for the 4-byte `outl` that the ioeventfd takes. */
+#define IOMAP_KICK_LO PITH_NET_KICK_PORT
+#define IOMAP_KICK_HI (PITH_NET_KICK_PORT + 3)
+#define IOMAP_BYTES   (IOMAP_KICK_HI / 8 + 1)
+_Static_assert(IOMAP_KICK_HI >= IOMAP_OPEN_HI, "the I/O bitmap must cover every open port");
 
 uint32_t x86_desc__tss_limit(void)
 {
@@ -68,6 +72,8 @@ static void tss__write(uint8_t *tss)
 	memcpy(tss + TSS_IOMAP_BASE, &iomap, 2);
 	memset(bitmap, 0xff, IOMAP_BYTES + 1);
 	for (unsigned port = IOMAP_OPEN_LO; port <= IOMAP_OPEN_HI; port++)
+		bitmap[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	for (unsigned port = IOMAP_KICK_LO; port <= IOMAP_KICK_HI; port++)
 		bitmap[port / 8] &= (uint8_t) ~(1u << (port % 8));
 	bitmap[PITH_TRAP_PORT_SYSCALL / 8] &= (uint8_t) ~(1u << (PITH_TRAP_PORT_SYSCALL % 8));
 }
