@@ -22,7 +22,8 @@ typedef uint32_t pith_events_t;
 
 struct pith_file_ops {
 	const char *name; /* for --trace and messages: "console", "tcp", "pipe" */
-	/* Reads up to total bytes into the iovecs; 0 at end of file; -EAGAIN if none yet. */
+	/* Reads up to total bytes into the iovecs; 0 at end of file; -EAGAIN if none yet.
+	   NULL: always at end of file, the buffers are never touched (stdin, like /dev/null). */
 	long (*readv)(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total);
 	/* Writes up to total bytes; a short count is fine; -EAGAIN if no room at all. */
 	long (*writev)(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total);
@@ -46,6 +47,13 @@ struct pith_file_watch {
 	struct pith_file_watch *next, *prev;
 	void (*fn)(struct pith_file_watch *w, pith_events_t events);
 };
+
+/*
+ * Passed to watchers (alone) when the file's last reference goes, before ops->release: the
+ * watcher must pith_file_unwatch itself and forget the file (epoll drops the registration, as
+ * Linux does when the last reference to a file is closed). Not a readiness bit.
+ */
+#define PITH_FILE_RELEASED (1u << 27)
 
 struct pith_file {
 	const struct pith_file_ops *ops;
@@ -82,6 +90,9 @@ void pith_file_unwatch(struct pith_file_watch *w);
  * O_CLOEXEC. Returns the fd, or -EMFILE.
  */
 int pith_fd_install(struct pith_file *f, int min, bool cloexec);
+
+/* Closes fd as close(2) does: 0, or -EBADF if it is not open. */
+int pith_fd_close(int fd);
 
 /* The file at fd without taking a reference (single-threaded: valid until the next close of
    fd), or NULL if fd is not open. */

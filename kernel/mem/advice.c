@@ -18,7 +18,9 @@ static int range_mapped(uint64_t addr, uint64_t len, int *in_arena)
 	size_t first, n;
 
 	*in_arena = pith_mem_arena_range(addr, len, &first, &n);
-	if (*in_arena)
+	if (*in_arena && pith_pages_any_kern(&pith_mem.pages, first, n))
+		*in_arena = 0; /* kernel memory: mapped, but as untouchable as the image */
+	if (pith_mem_arena_range(addr, len, &first, &n))
 		return pith_pages_all_used(&pith_mem.pages, first, n);
 	return pith_user_readable((const void *)(uintptr_t)addr, len) &&
 	       (addr >= pith_mem.arena_end || addr + len <= pith_mem.arena_start);

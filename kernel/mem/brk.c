@@ -14,6 +14,15 @@ static int brk_grow(uint64_t cur_top, uint64_t new_top)
 	return 1;
 }
 
+/* Whether pages [lo, hi) of the break hold kernel memory (the program unmapped them first). */
+static int brk_over_kern(uint64_t lo, uint64_t hi)
+{
+	size_t first, n;
+
+	return pith_mem_arena_range(lo, hi - lo, &first, &n) &&
+	       pith_pages_any_kern(&pith_mem.pages, first, n);
+}
+
 /* As Linux: returns the new break on success, the unchanged one on failure. */
 PITH_SYSCALL_RET1(PITH_RET_ADDR, brk, void *, addr)
 {
@@ -24,6 +33,8 @@ PITH_SYSCALL_RET1(PITH_RET_ADDR, brk, void *, addr)
 	if (want < pith_mem.arena_start || want > pith_mem.arena_end)
 		return (long)pith_mem.brk;
 	if (new_top > cur_top && !brk_grow(cur_top, new_top))
+		return (long)pith_mem.brk;
+	if (new_top < cur_top && brk_over_kern(new_top, cur_top))
 		return (long)pith_mem.brk;
 	if (new_top < cur_top)
 		pith_pages_release(&pith_mem.pages, (new_top - pith_mem.arena_start) / PITH_PAGE,

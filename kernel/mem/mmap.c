@@ -50,8 +50,9 @@ static long map_fixed(uint64_t addr, size_t len, int noreplace)
 
 	if (addr & (PITH_PAGE - 1))
 		return -EINVAL;
-	if (!pith_mem_arena_range(addr, len, &first, &n))
-		return -ENOMEM;
+	if (!pith_mem_arena_range(addr, len, &first, &n) ||
+	    pith_pages_any_kern(&pith_mem.pages, first, n))
+		return -ENOMEM; /* kernel memory is as untouchable as memory outside the arena */
 	if (noreplace && !pith_pages_all_free(&pith_mem.pages, first, n))
 		return -EEXIST;
 	pith_pages_claim(&pith_mem.pages, first, n);
@@ -107,12 +108,26 @@ static int overlaps(uint64_t a, uint64_t end, uint64_t lo, uint64_t hi)
 	return a < hi && lo < end;
 }
 
-/* Whether [a, end) touches a page outside the arena that cannot be unmapped. */
+/* Whether [a, end) touches kernel memory (pith_kmalloc's pages) inside the arena. */
+static int touches_kern(uint64_t a, uint64_t end)
+{
+	uint64_t lo = pith_mem.arena_start, hi = pith_mem.arena_end;
+	size_t first, n;
+
+	if (!overlaps(a, end, lo, hi))
+		return 0;
+	a = a < lo ? lo : a;
+	end = end > hi ? hi : end;
+	return pith_mem_arena_range(a, end - a, &first, &n) &&
+	       pith_pages_any_kern(&pith_mem.pages, first, n);
+}
+
+/* Whether [a, end) touches a page that cannot be unmapped: outside the arena, or kernel's. */
 static int touches_fixed(uint64_t a, uint64_t end)
 {
 	uint64_t lo = pith_mem.arena_start, hi = pith_mem.arena_end;
 
-	if (overlaps(a, end, PITH_MONITOR_BASE, PITH_MONITOR_END))
+	if (overlaps(a, end, PITH_MONITOR_BASE, PITH_MONITOR_END) || touches_kern(a, end))
 		return 1;
 	return (a < lo && pith_user_map_overlaps(&pith_user_map, a, end < lo ? end : lo)) ||
 	       (end > hi && pith_user_map_overlaps(&pith_user_map, a > hi ? a : hi, end));
@@ -154,7 +169,8 @@ static long remap_fixed(uint64_t old, size_t old_size, uint64_t to, size_t new_s
 
 	if (to & (PITH_PAGE - 1))
 		return -EINVAL;
-	if (!pith_mem_arena_range(to, new_size, &first, &n))
+	if (!pith_mem_arena_range(to, new_size, &first, &n) ||
+	    pith_pages_any_kern(&pith_mem.pages, first, n))
 		return -ENOMEM;
 	if (to < old + old_size && old < to + new_size)
 		return -EINVAL; /* the ranges overlap */
@@ -191,7 +207,8 @@ PITH_SYSCALL_RET5(PITH_RET_ADDR, mremap, void *, old_addr, size_t, old_len, size
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || !new_size || !old_size)
 		return -EINVAL;
 	if (!pith_mem_arena_range(old, old_size, &first, &n) ||
-	    !pith_pages_all_used(&pith_mem.pages, first, n))
+	    !pith_pages_all_used(&pith_mem.pages, first, n) ||
+	    pith_pages_any_kern(&pith_mem.pages, first, n))
 		return -EFAULT;
 	if (flags & MREMAP_FIXED)
 		return remap_fixed(old, old_size, (uint64_t)(uintptr_t)new_addr, new_size);

@@ -34,7 +34,7 @@ size_t pith_pages_meta_bytes(size_t npages)
 {
 	size_t nwords = (npages + 63) / 64;
 
-	return (2 * nwords + (nwords + 63) / 64) * sizeof(uint64_t);
+	return (3 * nwords + (nwords + 63) / 64) * sizeof(uint64_t);
 }
 
 void pith_pages_init(struct pith_pages *p, uint64_t base, size_t npages, void *meta)
@@ -46,6 +46,7 @@ void pith_pages_init(struct pith_pages *p, uint64_t base, size_t npages, void *m
 	p->used = meta;
 	p->dirty = p->used + p->nwords;
 	p->full = p->dirty + p->nwords;
+	p->kern = p->full + (p->nwords + 63) / 64;
 	if (npages % 64) {
 		/* The pages past the end of the last word do not exist: never free. */
 		p->used[p->nwords - 1] = ~bits(0, npages % 64);
@@ -161,7 +162,7 @@ void pith_pages_claim(struct pith_pages *p, size_t first, size_t n)
 void pith_pages_release(struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++) {
-		uint64_t m = p->used[w] & word_mask(w, first, first + n);
+		uint64_t m = p->used[w] & ~p->kern[w] & word_mask(w, first, first + n);
 
 		p->used[w] &= ~m;
 		p->nused -= (size_t)__builtin_popcountll(m);
@@ -172,5 +173,32 @@ void pith_pages_release(struct pith_pages *p, size_t first, size_t n)
 void pith_pages_zero(struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++)
-		zero_pages(p, w, p->used[w] & word_mask(w, first, first + n));
+		zero_pages(p, w, p->used[w] & ~p->kern[w] & word_mask(w, first, first + n));
+}
+
+long pith_pages_kern_alloc(struct pith_pages *p, size_t n)
+{
+	long first = pith_pages_alloc(p, n);
+	size_t lo = (size_t)first;
+
+	if (first < 0)
+		return -1;
+	for (size_t w = lo / 64; w * 64 < lo + n; w++)
+		p->kern[w] |= word_mask(w, lo, lo + n);
+	return first;
+}
+
+void pith_pages_kern_free(struct pith_pages *p, size_t first, size_t n)
+{
+	for (size_t w = first / 64; w * 64 < first + n; w++)
+		p->kern[w] &= ~word_mask(w, first, first + n);
+	pith_pages_release(p, first, n);
+}
+
+bool pith_pages_any_kern(const struct pith_pages *p, size_t first, size_t n)
+{
+	for (size_t w = first / 64; w * 64 < first + n; w++)
+		if (p->kern[w] & word_mask(w, first, first + n))
+			return true;
+	return false;
 }

@@ -9,12 +9,14 @@
 #define PITH_PAGE 4096UL
 
 /*
- * Three bitmaps, all in memory the caller provides (pith_pages_meta_bytes):
- *   used   page is allocated (mapped by the program)
+ * Four bitmaps, all in memory the caller provides (pith_pages_meta_bytes):
+ *   used   page is allocated (mapped by the program, or holding kernel memory)
  *   dirty  page may hold non-zero bytes: it was allocated at some time. Pages never allocated
  *          are zero (the host gives zeroed RAM), so only dirty pages are cleared on reuse.
  *   full   one bit per word of `used`: that word is all ones. Lets the search skip 4096 used
  *          pages per word it reads.
+ *   kern   page holds kernel memory (pith_kmalloc): also used, but the program's release and
+ *          zero requests skip it, and the syscalls refuse ranges that touch it.
  */
 struct pith_pages {
 	uint64_t base; /* address of page 0 */
@@ -24,6 +26,7 @@ struct pith_pages {
 	uint64_t *used;
 	uint64_t *dirty;
 	uint64_t *full;
+	uint64_t *kern;
 };
 
 /* Bytes of bitmap memory for an arena of npages. */
@@ -46,11 +49,21 @@ bool pith_pages_all_used(const struct pith_pages *p, size_t first, size_t n);
  */
 void pith_pages_claim(struct pith_pages *p, size_t first, size_t n);
 
-/* Free whatever pages of [first, first + n) are allocated. */
+/* Free whatever pages of [first, first + n) are allocated, except kernel pages. */
 void pith_pages_release(struct pith_pages *p, size_t first, size_t n);
 
-/* Clear the allocated pages [first, first + n) to zero (MAP_FIXED over a mapping, DONTNEED). */
+/* Clear the allocated pages [first, first + n) to zero (MAP_FIXED over a mapping, DONTNEED);
+   kernel pages are skipped. */
 void pith_pages_zero(struct pith_pages *p, size_t first, size_t n);
+
+/* Allocate n contiguous free pages for the kernel (used + kern), top-down, cleared; or -1. */
+long pith_pages_kern_alloc(struct pith_pages *p, size_t n);
+
+/* Free the kernel pages [first, first + n) (all kern: the caller allocated them). */
+void pith_pages_kern_free(struct pith_pages *p, size_t first, size_t n);
+
+/* Whether any page of [first, first + n) holds kernel memory. */
+bool pith_pages_any_kern(const struct pith_pages *p, size_t first, size_t n);
 
 static inline uint64_t pith_pages_addr(const struct pith_pages *p, size_t page)
 {

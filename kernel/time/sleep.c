@@ -1,11 +1,11 @@
-/* nanosleep and clock_nanosleep: sleep in the host (PITH_HC_WAIT) until the deadline passes. */
+/* nanosleep and clock_nanosleep: wait for I/O (pith_io_wait) until the deadline passes. */
 #include <errno.h>
 #include <time.h>
 
-#include "arch/x86_64/cpu.h"
 #include "core/core.h"
 #include "syscall/syscall.h"
 #include "time/time.h"
+#include "time/wait.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -20,17 +20,18 @@ static int64_t timespec_ns(const struct timespec *ts)
 }
 
 /*
- * Sleep until `clock` reads at least deadline. The host may wake the guest early (and will,
- * later, for I/O events): loop until the deadline has really passed.
+ * Sleep until `clock` reads at least deadline. The wait runs the pollers (the network keeps
+ * working while the program sleeps) and may end early for I/O: loop until the deadline has
+ * really passed.
  */
 static void sleep_until(int clock, uint64_t deadline)
 {
 	uint64_t now;
 
 	while (pith_time_clock_ns(clock, &now) == 0 && now < deadline) {
-		struct pith_hc_wait call = {.timeout_ns = deadline - now};
+		uint64_t mono = pith_time_monotonic_ns(), left = deadline - now;
 
-		pith_hypercall(PITH_HC_WAIT, &call);
+		pith_io_wait(mono + left < mono ? UINT64_MAX : mono + left);
 	}
 }
 

@@ -491,9 +491,9 @@ check syscall-runtime-number t_syscall_any
 check no-stray-helper-after-error t_no_stray_helper
 check specialisation-minimal t_components minimal "$HERE/minimal.c" "core mem proc random syscall"
 check specialisation-hello t_components hello "$ROOT/examples/hello/hello.c" \
-	"console core mem proc random syscall"
+	"console core fd mem proc random syscall time"
 check specialisation-uname t_components uname "$HERE/uname.c" \
-	"console core mem proc random syscall sysinfo time"
+	"console core fd mem proc random syscall sysinfo time"
 check uname-runs t_uname_runs
 check hello-no-syscall-instruction t_no_syscall_insn
 check compat-musl-gcc-static t_compat

@@ -8,13 +8,19 @@ KTEST_CFLAGS = $(HOSTCFLAGS) -Ikernel -Itests/lib -O1 -fno-omit-frame-pointer \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KTESTS := test_chacha20 test_pages test_initstack test_trace_fmt test_tsc test_console_rw \
-	  test_usermem
+	  test_usermem test_kmalloc test_fdpoll
 KTEST_SRCS_test_chacha20 := kernel/random/chacha20.c
 KTEST_SRCS_test_pages := kernel/mem/pages.c
 KTEST_SRCS_test_initstack := kernel/core/initstack.c
 KTEST_SRCS_test_trace_fmt := kernel/syscall/trace_fmt.c kernel/syscall/errno_names.c
 KTEST_SRCS_test_tsc :=
-KTEST_SRCS_test_console_rw := kernel/console/rw.c
+KTEST_FD_SRCS := kernel/console/rw.c kernel/console/console.c kernel/fd/fd.c kernel/fd/file.c \
+		 kernel/fd/iov.c kernel/fd/rw.c tests/kernel/fd_stubs.c
+KTEST_SRCS_test_console_rw := $(KTEST_FD_SRCS)
+KTEST_SRCS_test_kmalloc := kernel/mem/kmalloc.c kernel/mem/pages.c
+KTEST_SRCS_test_fdpoll := $(KTEST_FD_SRCS) kernel/fd/ctl.c kernel/pipe/pipe.c kernel/pipe/ring.c \
+			  kernel/pipe/eventfd.c kernel/poll/poll.c kernel/poll/select.c \
+			  kernel/poll/epoll.c
 KTEST_SRCS_test_usermem := kernel/core/usermem.c
 
 define KTEST_RULE
@@ -43,7 +49,8 @@ check-kernel: $(KTESTS:%=$(KTEST_B)/%) $(KERNEL_LIBS)
 # Guest tests: programs booted on KVM that check the syscalls from the inside. mem and sys are
 # Pith images; compat_regs is a static Linux program (musl-gcc) run on the compat kernel.
 KGUEST_B := $(KTEST_B)/guests
-KGUESTS := $(KGUEST_B)/mem.pith $(KGUEST_B)/sys.pith $(KGUEST_B)/compat_regs
+KGUESTS := $(KGUEST_B)/mem.pith $(KGUEST_B)/sys.pith $(KGUEST_B)/compat_regs \
+	   $(KGUEST_B)/fdpoll.pith
 KGUEST_CFLAGS := -O2 -Wall -Wextra -Werror=implicit-function-declaration -Itests/lib -Iinclude
 
 $(KGUEST_B)/%.pith: tests/kernel/guests/%.c tests/lib/test.c tests/lib/test.h $(PITHCC) \

@@ -1,0 +1,25 @@
+/* The fd component's private interface between its files (not for other components). */
+#ifndef PITH_FD_INTERNAL_H
+#define PITH_FD_INTERNAL_H
+
+#include "console/console.h"
+#include "fd/fd.h"
+
+/* fd's close-on-exec bit (fd must be open). */
+bool pith_fd_cloexec(int fd);
+void pith_fd_set_cloexec(int fd, bool on);
+
+/* Puts f at newfd (a valid number), closing what was there; takes a reference. */
+void pith_fd_replace(int newfd, struct pith_file *f, bool cloexec);
+
+/* The file at fd, if open and allowing the direction (a read needs a readable access mode);
+   NULL otherwise (EBADF). */
+struct pith_file *pith_fd_for(int fd, bool write_side);
+
+/* Whether fd's file is a synthesized file, and its positioned read and seek (open.c). */
+bool pith_synth_is(const struct pith_file *f);
+long pith_synth_pread(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total,
+		      uint64_t pos, bool advance);
+long pith_synth_lseek(struct pith_file *f, long off, int whence);
+
+#endif

@@ -1,0 +1,15 @@
+/* Host stand-ins for the kernel services the fd, pipe and poll code uses (fd_stubs.c). */
+#ifndef PITH_TEST_FD_STUBS_H
+#define PITH_TEST_FD_STUBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The fake monotonic clock; pith_io_wait jumps it to the deadline and counts the waits. */
+extern uint64_t stub_now_ns;
+extern unsigned stub_waits;
+
+/* Blocks pith_kmalloc handed out and not yet freed. */
+extern long stub_kmalloc_live;
+
+#endif
