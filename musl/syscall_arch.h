@@ -37,9 +37,20 @@ long pith_syscall(long, long, long, long, long, long, long);
 /* Always inlined, so that __builtin_constant_p sees the caller's constant number. */
 #define __PITH_INLINE static __inline __attribute__((__always_inline__))
 
+/*
+ * PITH_RUNTIME_SYSCALLS: set by musl/build.sh for the few musl files whose syscalls run only on
+ * paths a Pith guest never takes (__libc_start_main's AT_SECURE branch, which polls fds 0-2 and
+ * opens /dev/null). Their calls go through the weak dispatch table, so they link nothing.
+ */
+#ifdef PITH_RUNTIME_SYSCALLS
+#define __PITH_DIRECT 0
+#else
+#define __PITH_DIRECT 1
+#endif
+
 __PITH_INLINE long __pith_syscall6(long n, long a, long b, long c, long d, long e, long f)
 {
-	if (__builtin_constant_p(n)) {
+	if (__PITH_DIRECT && __builtin_constant_p(n)) {
 		switch (n) {
 #define PITH_SYSCALL_DEF(nr, name, nargs, comp, link)                                              \
 	case nr:                                                                                   \
