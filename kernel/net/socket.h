@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 
 #include "fd/fd.h"
@@ -51,5 +52,10 @@ struct pith_sock_ops {
 /* The protocols' constructors: a new unbound socket file (one reference), or -ENOMEM. */
 int pith_tcp_socket(struct pith_file **f);
 int pith_udp_socket(struct pith_file **f);
+
+/* Whether the protocol has a socket on local port `port` (network order): the ephemeral port
+   picker (pith_net_ephemeral_port, socket.c) skips such ports. Weak: a missing one says no. */
+bool pith_tcp_port_in_use(uint16_t port) __attribute__((weak));
+bool pith_udp_port_in_use(uint16_t port) __attribute__((weak));
 
 #endif
