@@ -15,6 +15,7 @@ struct parser {
 	char **env; /* the guest environment being built: entries point into argv or host_env */
 	int envc;
 	char *const *host_env;
+	struct run_net_args net;
 	char *err;
 	size_t errlen;
 };
@@ -71,13 +72,8 @@ static int take_mem(struct parser *p, const char *text)
 		   : RUN_ARGS_OK;
 }
 
-/*
- * If argv[*i] is option lopt (as "--mem V" or "--mem=V") or sopt (as "-e V" or "-eV"; sopt may
- * be NULL), set *val to V, advancing *i past a separate value. Returns 1 if it matched, 0 if
- * not, -1 if the value is missing.
- */
-static int option_value(int argc, char **argv, int *i, const char *lopt, const char *sopt,
-			char **val)
+int run_args__option_value(int argc, char **argv, int *i, const char *lopt, const char *sopt,
+			   char **val)
 {
 	char *a = argv[*i];
 	size_t llen = strlen(lopt);
@@ -106,6 +102,8 @@ static int take_flag(struct parser *p, const char *a)
 		p->cfg->trace = true;
 	else if (strcmp(a, "--verbose") == 0)
 		p->cfg->verbose = true;
+	else if (strcmp(a, "--stats") == 0)
+		p->cfg->stats = true;
 	else if (strcmp(a, "--selftest-seccomp") == 0) /* hidden: a test hook, see vmm.h */
 		p->cfg->selftest_seccomp = true;
 	else
@@ -123,16 +121,19 @@ static int take_option(struct parser *p, int argc, char **argv, int *i)
 		return RUN_ARGS_HELP;
 	if (take_flag(p, a))
 		return RUN_ARGS_OK;
-	m = option_value(argc, argv, i, "--mem", NULL, &val);
+	m = run_args__option_value(argc, argv, i, "--mem", NULL, &val);
 	if (m > 0)
 		return take_mem(p, val);
 	if (m < 0)
 		return fail(p, "run: --mem needs a size, e.g. --mem 64M; see 'pith help'");
-	m = option_value(argc, argv, i, "--env", "-e", &val);
+	m = run_args__option_value(argc, argv, i, "--env", "-e", &val);
 	if (m > 0)
 		return take_env(p, val);
 	if (m < 0)
 		return fail(p, "run: %s needs NAME=VALUE or NAME; see 'pith help'", a);
+	m = run_net_args__take(&p->net, argc, argv, i);
+	if (m != 0)
+		return m > 0 ? RUN_ARGS_OK : RUN_ARGS_ERROR;
 	return fail(p, "run: unknown option '%s'; see 'pith help'", a);
 }
 
@@ -172,6 +173,8 @@ static int parse_all(struct parser *p, int argc, char **argv)
 	}
 	if (i >= argc)
 		return fail(p, "run: no image given; see 'pith help'");
+	if (run_net_args__finish(&p->net) < 0)
+		return RUN_ARGS_ERROR;
 	return take_guest_args(p, argc, argv, i,
 			       i + 1 < argc && strcmp(argv[i + 1], "--") == 0 ? i + 2 : i + 1);
 }
@@ -183,6 +186,8 @@ int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->net.tap_fd = -1;
+	p.net = (struct run_net_args){.cfg = &cfg->net, .err = err, .errlen = errlen};
 	cfg->mem_size = RUN_ARGS_DEFAULT_MEM;
 	p.env = calloc((size_t)argc + 1, sizeof(*p.env));
 	if (!p.env)

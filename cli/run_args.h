@@ -2,6 +2,7 @@
 #ifndef CLI_RUN_ARGS_H
 #define CLI_RUN_ARGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vmm.h"
@@ -14,13 +15,38 @@ enum { RUN_ARGS_OK = 0, RUN_ARGS_HELP = 1, RUN_ARGS_ERROR = -1 };
  * Parse argv (the arguments after "run") into cfg: image_path, mem_size, argc/argv (argv[0] is
  * the image path as given), envc/envp (only the -e variables; "-e NAME" copies NAME=value from
  * host_env, or nothing if NAME is unset there; a later -e for the same NAME replaces an earlier
- * one), trace, verbose, selftest_seccomp. compat_kernel is left NULL. Returns RUN_ARGS_OK,
- * RUN_ARGS_HELP (for -h/--help), or RUN_ARGS_ERROR with a one-line message in err, without the
- * "pith: " prefix. On RUN_ARGS_OK the caller frees with run_args__free.
+ * one), trace, verbose, selftest_seccomp, stats, and the NIC (net: validated, see
+ * cli/run_net_args.c; tap_fd is -1 unless --tap-fd was given). compat_kernel is left NULL. Returns
+ * RUN_ARGS_OK, RUN_ARGS_HELP (for -h/--help), or RUN_ARGS_ERROR with a one-line message in err,
+ * without the "pith: " prefix. On RUN_ARGS_OK the caller frees with run_args__free.
  */
 int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *host_env, char *err,
 		    size_t errlen);
 
 void run_args__free(struct vmm_config *cfg);
+
+/* Internal to cli/run_args.c and cli/run_net_args.c. */
+
+/*
+ * If argv[*i] is option lopt (as "--mem V" or "--mem=V") or sopt (as "-e V" or "-eV"; sopt may
+ * be NULL), set *val to V, advancing *i past a separate value. Returns 1 if it matched, 0 if
+ * not, -1 if the value is missing.
+ */
+int run_args__option_value(int argc, char **argv, int *i, const char *lopt, const char *sopt,
+			   char **val);
+
+/* The networking options being parsed into cfg. */
+struct run_net_args {
+	struct net_config *cfg;
+	bool kind_given; /* --net (or --tap-fd) chose the kind; else -p may */
+	char *err;
+	size_t errlen;
+};
+
+/* The networking option at argv[*i], if it is one: 1 taken, 0 not one, -1 error (in err). */
+int run_net_args__take(struct run_net_args *n, int argc, char **argv, int *i);
+
+/* After the last option: the kind that -p implies, dhcp, and the checks across options. */
+int run_net_args__finish(struct run_net_args *n);
 
 #endif

@@ -15,17 +15,21 @@ UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
 
 # Each unit test and the sources it is linked with.
 UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp \
-	      test_paging test_hypercall test_cpuid_cache
+	      test_paging test_hypercall test_cpuid_cache test_net_ring test_net_stream \
+	      test_net_passt
 UNIT_SRCS_test_elf := vmm/elf.c
 UNIT_SRCS_test_elf_fuzz := vmm/elf.c
 UNIT_SRCS_test_guestmem := vmm/guestmem.c
 UNIT_SRCS_test_size := cli/size.c
-UNIT_SRCS_test_run_args := cli/run_args.c cli/size.c
+UNIT_SRCS_test_run_args := cli/run_args.c cli/run_net_args.c cli/size.c
 UNIT_SRCS_test_seccomp := vmm/seccomp.c vmm/print.c
 UNIT_SRCS_test_paging := vmm/layout.c vmm/elf.c vmm/guestmem.c vmm/x86_64/paging.c \
 			 vmm/x86_64/desc.c
 UNIT_SRCS_test_hypercall := vmm/hypercall.c vmm/guestmem.c
 UNIT_SRCS_test_cpuid_cache := vmm/x86_64/cpuid_cache.c
+UNIT_SRCS_test_net_ring := vmm/net_io.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
+UNIT_SRCS_test_net_stream := vmm/net_passt.c
+UNIT_SRCS_test_net_passt := vmm/net_passt.c
 
 # $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
 define UNIT_TEST_RULE
@@ -43,9 +47,9 @@ FIX_TINY_FLAGS := -O1 -nostdlib -static -no-pie -fno-pie -fcf-protection=none \
 	-Wl,-Ttext-segment=0x100000 -Wl,-z,separate-code -Wl,-z,noexecstack -Wl,-z,norelro \
 	-Wl,--build-id=none
 
-$(FIX_B)/tiny.elf: tests/unit/fixtures/tiny.c | $(B)/.deps
+$(FIX_B)/tiny.elf: tests/unit/fixtures/tiny.c include/pith/abi.h | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOSTCC) $(FIX_TINY_FLAGS) -o $@ $<
+	$(HOSTCC) $(FIX_TINY_FLAGS) -DTINY_ABI='"$(PITH_ABI_VERSION)"' -o $@ $<
 $(FIX_B)/hello-static: tests/unit/fixtures/hello.c | $(B)/.deps
 	@mkdir -p $(@D)
 	$(HOSTCC) -O1 -static -no-pie -fno-pie -o $@ $<
@@ -71,7 +75,9 @@ $(FIX_B)/not-elf.txt:
 # How each unit test is run (its arguments).
 UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/test_guestmem" \
 	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp" \
-	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall" "$(1)/test_cpuid_cache"
+	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall" "$(1)/test_cpuid_cache" \
+	   "$(1)/test_net_ring" "$(1)/test_net_stream" \
+	   "$(1)/test_net_passt"
 
 .PHONY: check check-unit check-unit-valgrind check-cli
 check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)

@@ -17,6 +17,8 @@ enum net_kind {
 	NET_NONE,  /* no NIC (the default without --net or -p) */
 	NET_TAP,   /* --net tap:NAME (or an open tap fd, for pith-oci) */
 	NET_PASST, /* user-mode networking through Debian's passt: -p HOST:GUEST, --net user */
+	NET_STREAM, /* --net socket:PATH: an existing UNIX stream socket speaking qemu's stream
+		       framing (each frame preceded by its 4-byte big-endian length), as passt does */
 };
 
 struct net_port {
@@ -30,6 +32,7 @@ struct net_config {
 	enum net_kind kind;
 	const char *tap_name; /* NET_TAP */
 	int tap_fd;	      /* NET_TAP: an already-open tap fd to use instead of tap_name, or -1 */
+	const char *socket_path; /* NET_STREAM */
 	struct net_port ports[NET_PORTS_MAX]; /* NET_PASST */
 	unsigned nports;
 	bool dhcp;	    /* no --ip: ask DHCP (passt answers it; on a tap, whoever is there) */
@@ -60,13 +63,25 @@ struct net_backend {
 	   frame), 0 if the backend is full now (retry when fd is writable), -1 fatal. */
 	int (*send)(struct net_backend *b, const struct pith_net_desc *d, const void *frame,
 		    size_t len);
+	/*
+	 * Optional (NULL: the backend never keeps anything). Sends what send took but could not
+	 * finish (the rest of a partly written frame; send itself does this first): 1 nothing is
+	 * left, 0 some is (poll fd for POLLOUT and call it again), -1 fatal. The I/O thread calls
+	 * it before it sleeps, or a frame's tail could wait for the guest's next frame.
+	 */
+	int (*flush)(struct net_backend *b);
 	void *priv;
+	uint64_t send_drops; /* frames send() dropped for good (returning 1): the I/O thread counts
+				them as drop_tx_backend */
 };
 
-/* The backends' constructors (net_tap.c, net_passt.c): 0, or -1 with a message in err. */
+/* The backends' constructors (net_tap.c; net_passt.c: passt and stream): 0, or -1 with a
+   message in err. */
 int net_tap__open(struct net_backend *b, const struct net_config *cfg, char *err, size_t errlen);
 int net_passt__open(struct net_backend *b, const struct net_config *cfg, char *err,
 		    size_t errlen);
+int net_stream__open(struct net_backend *b, const struct net_config *cfg, char *err,
+		     size_t errlen);
 
 /* Statistics (printed by `pith run --stats` at exit): what the monitor moved and dropped. */
 struct net_stats {

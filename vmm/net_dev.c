@@ -16,13 +16,6 @@
 
 #define NET_MTU_DEFAULT 1500
 
-/*
- * Weak until vmm/net_passt.c is in the tree (it is written in parallel): without it the monitor
- * still links, and -p says the backend is missing. Drop the attribute once it has landed.
- */
-int net_passt__open(struct net_backend *b, const struct net_config *cfg, char *err, size_t errlen)
-    __attribute__((weak));
-
 /* One NIC per monitor process. */
 static struct net_dev the_dev;
 
@@ -31,14 +24,10 @@ static int dev__open_backend(struct net_dev *dev, const struct net_config *cfg, 
 {
 	if (cfg->kind == NET_TAP)
 		return net_tap__open(&dev->backend, cfg, err, errlen);
-	if (cfg->kind == NET_PASST && net_passt__open)
+	if (cfg->kind == NET_PASST)
 		return net_passt__open(&dev->backend, cfg, err, errlen);
-	if (cfg->kind == NET_PASST) {
-		snprintf(err, errlen,
-			 "this pith was built without user-mode networking (passt); "
-			 "use --net tap:NAME");
-		return -1;
-	}
+	if (cfg->kind == NET_STREAM)
+		return net_stream__open(&dev->backend, cfg, err, errlen);
 	snprintf(err, errlen, "unknown network kind %d; this is a bug in pith", (int)cfg->kind);
 	return -1;
 }

@@ -296,6 +296,23 @@ static bool io__tx_spin(struct net_io *io)
 	return false;
 }
 
+/*
+ * A stream backend may hold the tail of a frame the socket did not take: push it out before
+ * sleeping (1: nothing left, 0: wait for POLLOUT, -1: the backend is gone).
+ */
+static int io__flush(struct net_io *io)
+{
+	int rc;
+
+	if (!io->backend->flush || io->tx_blocked)
+		return 0;
+	rc = io->backend->flush(io->backend);
+	if (rc < 0)
+		return backend__failed(io, "sending");
+	io->tx_blocked = rc == 0;
+	return 0;
+}
+
 static void io__loop(struct net_io *io)
 {
 	for (;;) {
@@ -305,6 +322,8 @@ static void io__loop(struct net_io *io)
 			return;
 		if (n > 0 || (!io->tx_blocked && io__tx_spin(io)))
 			continue;
+		if (io__flush(io) < 0)
+			return;
 		if (!io->tx_blocked && !net_io__tx_arm(io))
 			continue;
 		if (io->rx_starved && !net_io__rx_arm(io))

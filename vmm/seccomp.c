@@ -295,6 +295,7 @@ static void filter__build_io(struct filter *f, const struct seccomp_io *io)
 	filter__emit_call(f, SYS_write, wr, COUNT(wr), NULL, 0);
 	filter__emit_call(f, SYS_readv, be, 1, NULL, 0);
 	filter__emit_call(f, SYS_writev, be, 1, NULL, 0);
+	filter__emit_call(f, SYS_sendmsg, be, 1, NULL, 0); /* stream backends: MSG_NOSIGNAL */
 	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
@@ -302,7 +303,8 @@ static void rules__print_io(const struct seccomp_io *io)
 {
 	print__err("pith: seccomp allow-list of the NIC's I/O thread (everything else kills the "
 		   "monitor):\n");
-	print__err("pith:   read, readv, write, writev(fd %d: the backend)\n", io->backend_fd);
+	print__err("pith:   read, readv, write, writev, sendmsg(fd %d: the backend)\n",
+		   io->backend_fd);
 	print__err("pith:   read(fd %d: the doorbell eventfd)\n", io->kick_fd);
 	print__err("pith:   write(fd %d: the wake eventfd, or fd 2)\n", io->wake_fd);
 	for (size_t i = 0; i < COUNT(io_plain); i++)

@@ -8,6 +8,8 @@ set -u
 . "$(dirname "$0")/../lib/test.sh"
 PITH=$1
 FIX=$2
+ABI=$(sed -n 's/^#define PITH_ABI_VERSION \([0-9]*\)u.*/\1/p' "$(dirname "$0")/../../include/pith/abi.h")
+NEXT=$((ABI + 1))
 USE="; see 'pith help'"
 
 test_usage() {
@@ -22,7 +24,7 @@ test_usage() {
 	t_out_has "help" "  pith run [OPTIONS] [--] IMAGE [--] [ARGS...]"
 	t_err "help is quiet on stderr" ""
 	t_run "$PITH" --version
-	t_out "version" "pith 0.1.0 (ABI version 1)"
+	t_out "version" "pith 0.1.0 (ABI version $ABI)"
 }
 
 test_run_usage() {
@@ -50,7 +52,7 @@ test_inspect_pith_image() {
 	t_run "$PITH" inspect "$FIX/tiny.elf"
 	t_status "inspect tiny" 0
 	t_out_has "inspect tiny" "kind          Pith image"
-	t_out_has "inspect tiny" "ABI version   1 (this pith runs it)"
+	t_out_has "inspect tiny" "ABI version   $ABI (this pith runs it)"
 	t_out_has "inspect tiny" "components    core console"
 	t_out_has "inspect tiny" "segments      4"
 	t_out_has "inspect tiny" " (_start)"
@@ -58,14 +60,14 @@ test_inspect_pith_image() {
 	t_out_has "inspect tiny" ", data 32 B, bss 4.0 KiB"
 	t_err "inspect tiny is quiet on stderr" ""
 
-	# The same image claiming ABI version 2 (the ABI note's desc follows its 20-byte head).
+	# The same image claiming the next ABI version (the ABI note's desc follows its 20-byte head).
 	off=$(readelf -lW "$FIX/tiny.elf" | awk '$1 == "NOTE" { print $2; exit }')
 	cp "$FIX/tiny.elf" "$T_DIR/v2.pith"
-	printf '\002' | dd of="$T_DIR/v2.pith" bs=1 seek=$((off + 20)) conv=notrunc 2>/dev/null
+	printf "\\$(printf %o "$NEXT")" | dd of="$T_DIR/v2.pith" bs=1 seek=$((off + 20)) conv=notrunc 2>/dev/null
 	t_run "$PITH" inspect "$T_DIR/v2.pith"
-	t_status "inspect ABI 2" 0
-	t_out_has "inspect ABI 2" \
-		"ABI version   2 (this pith runs version 1 only: rebuild the image with this pith)"
+	t_status "inspect ABI $NEXT" 0
+	t_out_has "inspect ABI $NEXT" \
+		"ABI version   $NEXT (this pith runs version $ABI only: rebuild the image with this pith)"
 }
 
 test_inspect_other() {
@@ -169,12 +171,60 @@ test_run_sigpipe() {
 	t_check "reader got the crash report ($(cat "$T_DIR/n") lines)" test "$(cat "$T_DIR/n")" -gt 5
 }
 
+# Networking options: usage errors need no KVM; passt missing and passt's exit with pith do.
+test_run_net_usage() {
+	t_run "$PITH" run -p 8080 x.pith
+	t_status "bad -p" 125
+	t_err "bad -p" "pith: run: -p needs HOST:GUEST ports (1-65535), e.g. -p 8080:80"
+	t_run "$PITH" run --net tap:pith0 -p 8080:80 x.pith
+	t_status "-p with --net tap" 125
+	t_err "-p with --net tap" "pith: run: -p publishes ports through user-mode networking, \
+not --net tap; drop -p, or use --net user"
+	t_run "$PITH" run --net bridge x.pith
+	t_err "bad --net" \
+		"pith: run: --net needs tap:NAME, user, socket:PATH or none, e.g. --net tap:pith0"
+	t_run "$PITH" run --ip 10.0.0.2/24 x.pith
+	t_err "--ip without a network" \
+		"pith: run: --ip needs a network; add --net tap:NAME, --net user or -p HOST:GUEST"
+	t_run "$PITH" run --net user --mtu 100 x.pith
+	t_err "bad --mtu" "pith: run: --mtu needs a number from 576 to 9000, e.g. --mtu 1500"
+}
+
+# Whether something listens on TCP port $1 of this host (ss, from iproute2).
+port_listens() {
+	ss -Hltn "sport = :$1" | grep -q .
+}
+
+test_run_passt() {
+	t_require_kvm || return
+	mkdir -p "$T_DIR/empty"
+	t_run env PATH="$T_DIR/empty" "$PITH" run -p 8080:80 "$FIX/tiny.elf"
+	t_status "passt missing" 125
+	t_err "passt missing" "pith: passt is not installed; install Debian's passt package \
+(apt-get install passt) or use --net tap:NAME"
+	if ! command -v passt >/dev/null; then
+		t_fail "passt is not installed: the checks with passt need it"
+		return
+	fi
+	port=$((20000 + $$ % 20000))
+	t_run "$PITH" run -p "$port:80" "$FIX/tiny.elf"
+	t_status "tiny with -p crashes as without" 139
+	n=0
+	while port_listens "$port" && [ $n -lt 50 ]; do
+		sleep 0.02
+		n=$((n + 1))
+	done
+	t_check "passt gone after pith run (port $port closed within 1 s)" test "$n" -lt 50
+}
+
 test_usage
 test_run_usage
+test_run_net_usage
 test_inspect_pith_image
 test_inspect_other
 test_build_toolchain
 test_build_runs_pith_cc
 test_run_closed_std_fds
 test_run_sigpipe
+test_run_passt
 t_done

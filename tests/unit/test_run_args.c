@@ -1,4 +1,6 @@
 /* Unit tests of `pith run` argument parsing: options, image, guest argv and environment. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <pith/abi.h>
@@ -124,11 +126,289 @@ static void test_errors(void)
 	expect_error(ARGS("-e", "", "img"), "-e '': empty variable name; write -e NAME=VALUE");
 }
 
+/* Parse args that must succeed; the caller checks cfg->net and frees. */
+static bool parse_ok(struct vmm_config *cfg, char **args)
+{
+	char err[256];
+
+	return CHECKF(parse(cfg, err, args) == RUN_ARGS_OK, "%s: %s", args[0], err);
+}
+
+static uint32_t ip(const char *text)
+{
+	return inet_addr(text);
+}
+
+static void test_net_default(void)
+{
+	struct vmm_config cfg;
+
+	if (!parse_ok(&cfg, ARGS("img")))
+		return;
+	CHECK(cfg.net.kind == NET_NONE && cfg.net.tap_fd == -1 && cfg.net.nports == 0);
+	CHECK(!cfg.net.dhcp && !cfg.stats && cfg.net.mtu == 0 && cfg.net.ip == 0);
+	run_args__free(&cfg);
+	if (!parse_ok(&cfg, ARGS("--stats", "--net", "none", "img")))
+		return;
+	CHECK(cfg.stats && cfg.net.kind == NET_NONE && !cfg.net.dhcp);
+	run_args__free(&cfg);
+}
+
+static void test_net_kinds(void)
+{
+	struct vmm_config cfg;
+
+	if (parse_ok(&cfg, ARGS("--net", "tap:pith0", "img"))) {
+		CHECK(cfg.net.kind == NET_TAP && cfg.net.tap_fd == -1 && cfg.net.dhcp);
+		CHECK_STR(cfg.net.tap_name, "pith0");
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--net=tap:abcdefghijklmno", "img"))) {
+		CHECK_STR(cfg.net.tap_name, "abcdefghijklmno"); /* 15 characters: the most */
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--net", "user", "img"))) {
+		CHECK(cfg.net.kind == NET_PASST && cfg.net.nports == 0 && cfg.net.dhcp);
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--net", "socket:/tmp/x.sock", "img"))) {
+		CHECK(cfg.net.kind == NET_STREAM && cfg.net.dhcp);
+		CHECK_STR(cfg.net.socket_path, "/tmp/x.sock");
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--net", "user", "--net", "tap:t1", "img"))) {
+		CHECK(cfg.net.kind == NET_TAP); /* the last --net counts */
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--tap-fd", "7", "img"))) {
+		CHECK(cfg.net.kind == NET_TAP && cfg.net.tap_fd == 7 && cfg.net.dhcp);
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--net", "tap:t2", "--tap-fd=0", "img"))) {
+		CHECK(cfg.net.kind == NET_TAP && cfg.net.tap_fd == 0);
+		CHECK_STR(cfg.net.tap_name, "t2");
+		run_args__free(&cfg);
+	}
+}
+
+static void check_port(const struct net_port *p, unsigned host, unsigned guest, bool udp,
+		       const char *addr)
+{
+	CHECKF(p->host == host && p->guest == guest && p->udp == udp, "port %u:%u", host, guest);
+	CHECK_U64(p->host_addr, addr ? ip(addr) : 0);
+}
+
+static void test_net_publish(void)
+{
+	struct vmm_config cfg;
+
+	if (!parse_ok(&cfg,
+		      ARGS("-p", "8080:80", "--publish", "5353:53/udp", "-p1:65535/tcp",
+			   "--publish=127.0.0.1:8443:443", "-p", "10.1.2.3:53:53/udp", "img")))
+		return;
+	CHECK(cfg.net.kind == NET_PASST && cfg.net.nports == 5 && cfg.net.dhcp);
+	check_port(&cfg.net.ports[0], 8080, 80, false, NULL);
+	check_port(&cfg.net.ports[1], 5353, 53, true, NULL);
+	check_port(&cfg.net.ports[2], 1, 65535, false, NULL);
+	check_port(&cfg.net.ports[3], 8443, 443, false, "127.0.0.1");
+	check_port(&cfg.net.ports[4], 53, 53, true, "10.1.2.3");
+	run_args__free(&cfg);
+	if (parse_ok(&cfg, ARGS("--net", "user", "-p", "80:80", "-p", "80:80/udp", "img"))) {
+		CHECK(cfg.net.kind == NET_PASST && cfg.net.nports == 2);
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("-p", "8080:80", "img", "-p", "1:2"))) {
+		CHECK(cfg.net.nports == 1 && cfg.argc == 3); /* after the image: the guest's */
+		run_args__free(&cfg);
+	}
+}
+
+static void test_net_publish_max(void)
+{
+	char *args[2 * NET_PORTS_MAX + 4], specs[NET_PORTS_MAX + 1][16];
+	struct vmm_config cfg;
+	char err[256];
+	int n = 0;
+
+	for (int k = 0; k <= NET_PORTS_MAX; k++) {
+		snprintf(specs[k], sizeof(specs[k]), "%d:80", 1000 + k);
+		args[n++] = "-p";
+		args[n++] = specs[k];
+	}
+	args[n++] = "img";
+	args[n] = NULL;
+	CHECK(parse(&cfg, err, args) == RUN_ARGS_ERROR);
+	CHECK_STR(err, "run: at most 32 -p options");
+	args[n - 3] = "img"; /* one fewer: exactly the most */
+	args[n - 2] = NULL;
+	if (parse_ok(&cfg, args)) {
+		CHECK(cfg.net.nports == NET_PORTS_MAX);
+		check_port(&cfg.net.ports[NET_PORTS_MAX - 1], 1000 + NET_PORTS_MAX - 1, 80, false,
+			   NULL);
+		run_args__free(&cfg);
+	}
+}
+
+static void test_net_addresses(void)
+{
+	struct vmm_config cfg;
+	static const uint8_t mac[6] = {0x02, 0xab, 0xCD, 0, 0, 0x01};
+
+	if (parse_ok(&cfg,
+		     ARGS("--net", "tap:pith0", "--ip", "10.0.7.2/24", "--gw", "10.0.7.1",
+			  "--dns=9.9.9.9", "--mac", "02:ab:CD:00:00:01", "--mtu", "9000", "img"))) {
+		CHECK(cfg.net.ip == ip("10.0.7.2") && cfg.net.prefix_len == 24 && !cfg.net.dhcp);
+		CHECK(cfg.net.gateway == ip("10.0.7.1") && cfg.net.dns == ip("9.9.9.9"));
+		CHECK(memcmp(cfg.net.mac, mac, 6) == 0 && cfg.net.mtu == 9000);
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("-p", "80:80", "--ip=192.168.1.1/32", "--mtu=576", "img"))) {
+		CHECK(cfg.net.ip == ip("192.168.1.1") && cfg.net.prefix_len == 32);
+		CHECK(cfg.net.gateway == 0 && cfg.net.mtu == 576 && !cfg.net.dhcp);
+		run_args__free(&cfg);
+	}
+	if (parse_ok(&cfg, ARGS("--net", "user", "--dns", "10.0.2.3", "img"))) {
+		CHECK(cfg.net.dhcp && cfg.net.dns == ip("10.0.2.3")); /* --dns with DHCP */
+		run_args__free(&cfg);
+	}
+}
+
+static void test_net_errors_kind(void)
+{
+	static const char net[] =
+	    "run: --net needs tap:NAME, user, socket:PATH or none, e.g. --net tap:pith0";
+
+	expect_error(ARGS("--net"), net);
+	expect_error(ARGS("--net", "tap:", "img"), net);
+	expect_error(ARGS("--net", "tap", "img"), net);
+	expect_error(ARGS("--net", "socket:", "img"), net);
+	expect_error(ARGS("--net", "bridge", "img"), net);
+	expect_error(ARGS("--net", "tap:abcdefghijklmnop", "img"),
+		     "run: --net tap:abcdefghijklmnop: a tap name has at most 15 characters");
+}
+
+static void test_net_errors_publish(void)
+{
+	static const char port[] = "run: -p needs HOST:GUEST ports (1-65535), e.g. -p 8080:80";
+
+	expect_error(ARGS("-p"), port);
+	expect_error(ARGS("--publish"), port);
+	expect_error(ARGS("-p", "8080", "img"), port);
+	expect_error(ARGS("-p", "8080:", "img"), port);
+	expect_error(ARGS("-p", ":80", "img"), port);
+	expect_error(ARGS("-p", "0:80", "img"), port);
+	expect_error(ARGS("-p", "8080:65536", "img"), port);
+	expect_error(ARGS("-p", "80a:80", "img"), port);
+	expect_error(ARGS("-p", "-1:80", "img"), port);
+	expect_error(ARGS("-p", "1.2.3.4:80", "img"), port);
+	expect_error(ARGS("-p", "1:2:3:4", "img"),
+		     "run: -p ADDR:HOST:GUEST needs an IPv4 address for ADDR, e.g. "
+		     "-p 127.0.0.1:8080:80");
+	expect_error(ARGS("-p", "localhost:80:80", "img"),
+		     "run: -p ADDR:HOST:GUEST needs an IPv4 address for ADDR, e.g. "
+		     "-p 127.0.0.1:8080:80");
+	expect_error(ARGS("-p", "80:80/sctp", "img"),
+		     "run: -p takes /tcp or /udp after the ports, e.g. -p 5353:53/udp");
+	expect_error(ARGS("-p", "80:80/", "img"),
+		     "run: -p takes /tcp or /udp after the ports, e.g. -p 5353:53/udp");
+	expect_error(ARGS("-p", "80:80", "-p", "80:81/tcp", "img"),
+		     "run: -p publishes host port 80/tcp twice; give each once");
+	expect_error(ARGS("--net", "tap:pith0", "-p", "8080:80", "img"),
+		     "run: -p publishes ports through user-mode networking, not --net tap; drop "
+		     "-p, or use --net user");
+	expect_error(ARGS("-p", "8080:80", "--net", "none", "img"),
+		     "run: -p publishes ports through user-mode networking, not --net none; drop "
+		     "-p, or use --net user");
+	expect_error(ARGS("--tap-fd", "3", "-p", "8080:80", "img"),
+		     "run: -p publishes ports through user-mode networking, not --net tap; drop "
+		     "-p, or use --net user");
+	expect_error(ARGS("--net", "socket:/x", "-p", "1:1", "img"),
+		     "run: -p publishes ports through user-mode networking, not --net socket; "
+		     "drop -p, or use --net user");
+}
+
+static void test_net_errors_tap_fd_ip(void)
+{
+	static const char ipu[] = "run: --ip needs an IPv4 address and prefix length, e.g. "
+				  "--ip 10.0.7.2/24";
+
+	expect_error(ARGS("--tap-fd", "3", "--net", "user", "img"),
+		     "run: --tap-fd cannot be used with --net user; drop one of them");
+	expect_error(ARGS("--tap-fd", "x", "img"),
+		     "run: --tap-fd needs the number of an open tap fd, e.g. --tap-fd 3");
+	expect_error(ARGS("--tap-fd", "-1", "img"),
+		     "run: --tap-fd needs the number of an open tap fd, e.g. --tap-fd 3");
+	expect_error(ARGS("--tap-fd"), "run: --tap-fd needs the number of an open tap fd, e.g. "
+				       "--tap-fd 3");
+	expect_error(ARGS("--net", "user", "--ip", "10.0.0.1", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "10.0.0.1/33", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "10.0.0.1/0", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "10.0.0/24", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "10.0.0.256/24", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "0.0.0.0/8", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "224.0.0.1/4", "img"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "010.0.0.1/8", "img"), ipu);
+	expect_error(ARGS("--ip"), ipu);
+	expect_error(ARGS("--net", "user", "--ip", "10.0.7.0/24", "img"),
+		     "run: --ip 10.0.7.0/24 is its subnet's network or broadcast address; choose "
+		     "a host address");
+	expect_error(ARGS("--net", "user", "--ip", "10.0.7.255/24", "img"),
+		     "run: --ip 10.0.7.255/24 is its subnet's network or broadcast address; "
+		     "choose a host address");
+	expect_error(ARGS("--net", "user", "--gw", "10.0.7.1", "img"),
+		     "run: --gw needs --ip (without --ip the guest asks DHCP for its gateway)");
+	expect_error(ARGS("--net", "user", "--ip", "10.0.7.2/24", "--gw", "10.0.8.1", "img"),
+		     "run: --gw 10.0.8.1 is not on the subnet of --ip 10.0.7.2/24; choose a "
+		     "gateway the guest can reach");
+	expect_error(ARGS("--net", "user", "--gw", "10.0.7", "img"),
+		     "run: --gw needs an IPv4 address, e.g. --gw 10.0.7.1");
+	expect_error(ARGS("--dns"), "run: --dns needs an IPv4 address, e.g. --dns 10.0.7.1");
+	expect_error(ARGS("--net", "user", "--dns", "255.255.255.255", "img"),
+		     "run: --dns needs an IPv4 address, e.g. --dns 10.0.7.1");
+}
+
+static void test_net_errors_other(void)
+{
+	static const char macu[] = "run: --mac needs a unicast MAC address, e.g. "
+				   "--mac 02:00:00:00:00:01";
+	static const char mtu[] = "run: --mtu needs a number from 576 to 9000, e.g. --mtu 1500";
+
+	expect_error(ARGS("--mac"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "03:00:00:00:00:01", "img"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "00:00:00:00:00:00", "img"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "02:00:00:00:00", "img"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "02:00:00:00:00:01:02", "img"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "02-00-00-00-00-01", "img"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "02:00:00:00:00:0g", "img"), macu);
+	expect_error(ARGS("--net", "user", "--mac", "2:00:00:00:00:01", "img"), macu);
+	expect_error(ARGS("--mtu"), mtu);
+	expect_error(ARGS("--net", "user", "--mtu", "575", "img"), mtu);
+	expect_error(ARGS("--net", "user", "--mtu", "9001", "img"), mtu);
+	expect_error(ARGS("--net", "user", "--mtu", "1500x", "img"), mtu);
+	expect_error(ARGS("--ip", "10.0.7.2/24", "img"),
+		     "run: --ip needs a network; add --net tap:NAME, --net user or -p HOST:GUEST");
+	expect_error(ARGS("--net", "none", "--mtu", "1500", "img"),
+		     "run: --mtu needs a network; add --net tap:NAME, --net user or -p HOST:GUEST");
+	expect_error(ARGS("--mac", "02:00:00:00:00:01", "img"),
+		     "run: --mac needs a network; add --net tap:NAME, --net user or -p HOST:GUEST");
+	expect_error(ARGS("--dns", "1.1.1.1", "img"),
+		     "run: --dns needs a network; add --net tap:NAME, --net user or -p HOST:GUEST");
+}
+
 int main(void)
 {
 	test_argv();
 	test_env();
 	test_options();
 	test_errors();
+	test_net_default();
+	test_net_kinds();
+	test_net_publish();
+	test_net_publish_max();
+	test_net_addresses();
+	test_net_errors_kind();
+	test_net_errors_publish();
+	test_net_errors_tap_fd_ip();
+	test_net_errors_other();
 	return test__done();
 }

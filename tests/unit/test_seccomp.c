@@ -224,6 +224,22 @@ static void backend_io(void)
 	syscall(SYS_writev, backend_fd, &iov, 1);
 	syscall(SYS_readv, backend_fd, &iov, 1);
 }
+static void backend_sendmsg(void)
+{
+	uint64_t v = 1;
+	struct iovec iov = {&v, 8};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	syscall(SYS_sendmsg, backend_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+static void kick_sendmsg(void)
+{
+	uint64_t v = 1;
+	struct iovec iov = {&v, 8};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	syscall(SYS_sendmsg, kick_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
 static void readv_kick(void)
 {
 	uint64_t v;
@@ -251,6 +267,8 @@ static void net_trials(void)
 	trial("NIC: openat", false, openat_root);
 	install = install_io;
 	trial("I/O thread: read/write/readv/writev on the backend", true, backend_io);
+	trial("I/O thread: sendmsg on the backend", true, backend_sendmsg);
+	trial("I/O thread: sendmsg on the doorbell eventfd", false, kick_sendmsg);
 	trial("I/O thread: read the doorbell eventfd", true, read_kick);
 	trial("I/O thread: write the wake eventfd", true, write_wake);
 	trial("I/O thread: write to fd 2", true, write2);
