@@ -97,7 +97,8 @@ void pith_netif_xmit(struct pith_pkt *p);
 uint32_t pith_csum_add(uint32_t sum, const void *data, size_t len);
 /* Folds the accumulator and complements it: the value to store in a header. */
 uint16_t pith_csum_fold(uint32_t sum);
-/* The accumulator for the TCP/UDP pseudo-header (RFC 9293 section 3.1, RFC 768). */
+/* The accumulator for the TCP/UDP pseudo-header (RFC 9293 section 3.1, RFC 768); addresses in
+   network order, len (transport header + data) in host order. */
 uint32_t pith_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
 /* ---- Ethernet (eth.c) and ARP (arp.c) ----------------------------------------------------- */
@@ -155,7 +156,9 @@ void pith_udp_input(struct pith_pkt *p, const struct pith_ip_info *ip);
 void pith_tcp_input(struct pith_pkt *p, const struct pith_ip_info *ip);
 
 /* An ICMP error quoting one of our packets reached us (RFC 1122 section 4.2.3.9): TCP may
-   abort a connection in SYN-SENT on port/protocol unreachable. Weak: UDP-only images lack it. */
+   abort a connection in SYN-SENT on port/protocol unreachable. Weak: UDP-only images lack it.
+   src/dst: the quoted datagram's addresses (ours, the peer's); quoted: its IP header and what
+   follows (len >= its header + 8 bytes, so the TCP ports and sequence number are there). */
 void pith_tcp_icmp_error(uint32_t src, uint32_t dst, const uint8_t *quoted, size_t len,
 			 uint8_t type, uint8_t code) __attribute__((weak));
 
@@ -166,6 +169,13 @@ void pith_tcp_icmp_error(uint32_t src, uint32_t dst, const uint8_t *quoted, size
  * DHCP with a bounded wait). Called once, by the socket layer's first use or at boot.
  */
 void pith_net_start(void);
+
+/*
+ * The DHCP client (dhcp.c, RFC 2131): asks for an address and fills pith_netif (ip, netmask,
+ * gateway, dns, configured), waiting at most timeout_ns. 0, or -ETIMEDOUT / -errno (the NIC
+ * then stays unconfigured).
+ */
+int pith_dhcp_configure(uint64_t timeout_ns);
 
 /* Ephemeral ports for connect and bind(0): 49152..65535 (RFC 6335 section 6), network order. */
 uint16_t pith_net_ephemeral_port(void);

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Replays the fuzzer's seeds once each, then fuzzes for SECONDS; "1 passed, 0 failed" if nothing
+# crashed (a crash leaves its input in CORPUS.crashes/ and prints the sanitizer's report).
+#
+# Usage: tests/net/fuzz/run.sh FUZZER SEEDS CORPUS SECONDS
+set -u
+fuzzer=$1 seeds=$2 corpus=$3 seconds=$4
+crashes=$corpus.crashes
+log=$(mktemp "${TMPDIR:-/tmp}/pith-fuzz.XXXXXX")
+trap 'rm -f "$log"' EXIT
+mkdir -p "$corpus" "$crashes"
+
+fail() {
+	echo "fuzz: $1 (last lines of the log:)"
+	tail -n 40 "$log"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+echo "fuzz: replaying $(ls "$seeds" | wc -l) seeds under ASan/UBSan"
+"$fuzzer" "$seeds"/* >"$log" 2>&1 || fail "a seed crashed the stack"
+echo "fuzz: fuzzing for $seconds s (corpus $corpus)"
+"$fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	-artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "$seeds" >"$log" 2>&1 ||
+	fail "the fuzzer found a crash"
+grep -E '^stat::number_of_executed_units|^stat::new_units_added|cov: ' "$log" | tail -n 3
+echo "1 passed, 0 failed"
