@@ -6,14 +6,14 @@
 #include "time/time.h"
 #include "time/wait.h"
 
-#define ARP_ENTRIES	  64
-#define ARP_REACHABLE_NS  (60ull * 1000000000)  /* a confirmed entry is trusted this long */
-#define ARP_EXPIRE_NS	  (120ull * 1000000000) /* then used but re-requested; freed after this */
-#define ARP_RETRY_NS	  (1ull * 1000000000)   /* between requests for one address */
-#define ARP_TRIES	  3			/* requests before an address is unreachable */
-#define ARP_LEN		  28			/* an Ethernet/IPv4 ARP packet */
-#define ARP_OP_REQUEST	  1
-#define ARP_OP_REPLY	  2
+#define ARP_ENTRIES	 64
+#define ARP_REACHABLE_NS (60ull * 1000000000)  /* a confirmed entry is trusted this long */
+#define ARP_EXPIRE_NS	 (120ull * 1000000000) /* then used but re-requested; freed after this */
+#define ARP_RETRY_NS	 (1ull * 1000000000)   /* between requests for one address */
+#define ARP_TRIES	 3		       /* requests before an address is unreachable */
+#define ARP_LEN		 28		       /* an Ethernet/IPv4 ARP packet */
+#define ARP_OP_REQUEST	 1
+#define ARP_OP_REPLY	 2
 
 PITH_COUNTER(arp_drop_short);
 PITH_COUNTER(arp_drop_bad_header);
@@ -32,10 +32,10 @@ enum arp_state { ARP_FREE, ARP_PENDING, ARP_RESOLVED };
 struct arp_entry {
 	uint32_t ip;
 	uint8_t mac[6];
-	uint8_t state; /* enum arp_state */
-	uint8_t tries; /* requests sent while pending or since the entry went stale */
-	uint64_t confirmed_ns; /* resolved: last time the peer's ARP packet said so */
-	uint64_t retry_ns;     /* next request (pending, or stale and in use) */
+	uint8_t state;		  /* enum arp_state */
+	uint8_t tries;		  /* requests sent while pending or since the entry went stale */
+	uint64_t confirmed_ns;	  /* resolved: last time the peer's ARP packet said so */
+	uint64_t retry_ns;	  /* next request (pending, or stale and in use) */
 	struct pith_pkt *pending; /* pending: the one packet waiting for the address */
 };
 
@@ -59,8 +59,8 @@ static void arp_send(uint16_t op, const uint8_t *eth_dst, const uint8_t *tha, ui
 	if (!p)
 		return;
 	a = pith_pkt_put(p, sizeof(*a));
-	*a = (struct arp_pkt){.hrd = {0, 1}, .pro = {0x08, 0x00}, .hln = 6, .pln = 4,
-			      .op = {0, (uint8_t)op}};
+	*a = (struct arp_pkt){
+	    .hrd = {0, 1}, .pro = {0x08, 0x00}, .hln = 6, .pln = 4, .op = {0, (uint8_t)op}};
 	memcpy(a->sha, pith_netif.mac, 6);
 	memcpy(a->spa, &pith_netif.ip, 4);
 	memcpy(a->tha, tha, 6);

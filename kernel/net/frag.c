@@ -7,12 +7,12 @@
 #include "time/time.h"
 #include "time/wait.h"
 
-#define FRAG_SLOTS	  8			    /* datagrams reassembled at once */
-#define FRAG_BYTES_MAX	  (256u * 1024)		    /* all their buffers together */
-#define FRAG_PIECES	  64			    /* fragments of one datagram */
-#define FRAG_TIMEOUT_NS	  (30ull * 1000000000)	    /* from the first fragment */
-#define FRAG_PAYLOAD_MAX  (65535u - 20)		    /* a datagram's data, after its header */
-#define FRAG_CHUNK	  4096u			    /* buffers grow in these steps */
+#define FRAG_SLOTS	 8		      /* datagrams reassembled at once */
+#define FRAG_BYTES_MAX	 (256u * 1024)	      /* all their buffers together */
+#define FRAG_PIECES	 64		      /* fragments of one datagram */
+#define FRAG_TIMEOUT_NS	 (30ull * 1000000000) /* from the first fragment */
+#define FRAG_PAYLOAD_MAX (65535u - 20)	      /* a datagram's data, after its header */
+#define FRAG_CHUNK	 4096u		      /* buffers grow in these steps */
 
 PITH_COUNTER(frag_drop_bad_length);
 PITH_COUNTER(frag_drop_too_big);
@@ -31,19 +31,19 @@ struct frag_range {
 
 struct frag_dgram {
 	bool used;
-	bool have_last;	       /* the fragment with MF clear arrived: total is known */
+	bool have_last; /* the fragment with MF clear arrived: total is known */
 	uint8_t proto;
 	uint16_t id;
 	uint32_t src, dst;
-	uint32_t total;	       /* the data's length, once have_last */
-	uint32_t received;     /* bytes in ranges (disjoint, so complete when == total) */
+	uint32_t total;	   /* the data's length, once have_last */
+	uint32_t received; /* bytes in ranges (disjoint, so complete when == total) */
 	uint64_t expires_ns;
-	uint64_t seq;	       /* creation order: the oldest is evicted first */
-	uint8_t *buf;	       /* the data, cap bytes */
+	uint64_t seq; /* creation order: the oldest is evicted first */
+	uint8_t *buf; /* the data, cap bytes */
 	size_t cap;
-	uint16_t hdr_len;      /* the first fragment's header, once it arrived (else 0) */
+	uint16_t hdr_len; /* the first fragment's header, once it arrived (else 0) */
 	_Alignas(4) uint8_t hdr[60];
-	unsigned nr;	       /* received ranges, sorted by first */
+	unsigned nr; /* received ranges, sorted by first */
 	struct frag_range r[FRAG_PIECES];
 };
 
@@ -196,8 +196,13 @@ static bool frag_take(struct frag_dgram *d, uint32_t first, const uint8_t *data,
 static void frag_deliver(struct frag_dgram *d)
 {
 	const struct pith_iphdr *h = (const void *)d->hdr;
-	struct pith_ip_info ip = {.src = h->src, .dst = h->dst, .proto = h->proto, .ttl = h->ttl,
-				  .tos = h->tos, .hdr = d->hdr, .hdr_len = d->hdr_len};
+	struct pith_ip_info ip = {.src = h->src,
+				  .dst = h->dst,
+				  .proto = h->proto,
+				  .ttl = h->ttl,
+				  .tos = h->tos,
+				  .hdr = d->hdr,
+				  .hdr_len = d->hdr_len};
 	struct pith_pkt p = {.data = d->buf, .len = d->total, .buf = d->buf};
 
 	PITH_COUNT(frag_reassembled);

@@ -5,15 +5,15 @@
 #include "net/net.h"
 #include "time/time.h"
 
-#define ICMP_HLEN	  8
-#define ICMP_ECHO_REPLY	  0
-#define ICMP_UNREACH	  3
+#define ICMP_HLEN	   8
+#define ICMP_ECHO_REPLY	   0
+#define ICMP_UNREACH	   3
 #define ICMP_SOURCE_QUENCH 4
-#define ICMP_ECHO	  8
+#define ICMP_ECHO	   8
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAM_PROBLEM 12
-#define ICMP_QUOTE_MAX	  64 /* bytes of the offending datagram's data quoted (RFC 792: 8+) */
-#define ICMP_RATE	  100 /* errors sent per second at most (RFC 1122 section 3.2.2) */
+#define ICMP_QUOTE_MAX	   64  /* bytes of the offending datagram's data quoted (RFC 792: 8+) */
+#define ICMP_RATE	   100 /* errors sent per second at most (RFC 1122 section 3.2.2) */
 
 PITH_COUNTER(icmp_drop_short);
 PITH_COUNTER(icmp_drop_bad_checksum);
@@ -105,8 +105,8 @@ void pith_icmp_input(struct pith_pkt *p, const struct pith_ip_info *ip)
 	type = p->data[0];
 	if (type == ICMP_ECHO)
 		icmp_echo(p, ip);
-	else if (type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED ||
-		 type == ICMP_PARAM_PROBLEM || type == ICMP_SOURCE_QUENCH)
+	else if (type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAM_PROBLEM ||
+		 type == ICMP_SOURCE_QUENCH)
 		icmp_error_in(p, type, p->data[1]);
 	else
 		PITH_COUNT(icmp_drop_unhandled_type);

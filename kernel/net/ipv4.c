@@ -5,8 +5,8 @@
 #include "net/lower.h"
 #include "net/net.h"
 
-#define IP_HLEN	    20
-#define IP_TTL	    64 /* RFC 1700's recommended default */
+#define IP_HLEN 20
+#define IP_TTL	64 /* RFC 1700's recommended default */
 
 PITH_COUNTER(ipv4_drop_short);
 PITH_COUNTER(ipv4_drop_bad_version);
@@ -23,10 +23,8 @@ PITH_COUNTER(ipv4_rx_packets);
 PITH_COUNTER(ipv4_tx_packets);
 
 /* Transports are linked only when a socket type needs them (a UDP-only image has no TCP). */
-extern void pith_udp_input(struct pith_pkt *p, const struct pith_ip_info *ip)
-	__attribute__((weak));
-extern void pith_tcp_input(struct pith_pkt *p, const struct pith_ip_info *ip)
-	__attribute__((weak));
+extern void pith_udp_input(struct pith_pkt *p, const struct pith_ip_info *ip) __attribute__((weak));
+extern void pith_tcp_input(struct pith_pkt *p, const struct pith_ip_info *ip) __attribute__((weak));
 
 static uint16_t ipv4_next_id;
 
@@ -141,8 +139,12 @@ void pith_ipv4_input(struct pith_pkt *p)
 		pith_frag_input(h, p->data + hlen, p->len - hlen);
 		return;
 	}
-	ip = (struct pith_ip_info){.src = h->src, .dst = h->dst, .proto = h->proto,
-				   .ttl = h->ttl, .tos = h->tos, .hdr = p->data,
+	ip = (struct pith_ip_info){.src = h->src,
+				   .dst = h->dst,
+				   .proto = h->proto,
+				   .ttl = h->ttl,
+				   .tos = h->tos,
+				   .hdr = p->data,
 				   .hdr_len = (uint16_t)hlen};
 	pith_pkt_pull(p, hlen);
 	pith_ipv4_deliver(p, &ip);
@@ -160,12 +162,16 @@ static uint32_t ipv4_route(uint32_t dst)
 	return pith_netif.gateway;
 }
 
-static void ipv4_fill(struct pith_iphdr *h, size_t len, uint32_t src, uint32_t dst,
-		      uint8_t proto)
+static void ipv4_fill(struct pith_iphdr *h, size_t len, uint32_t src, uint32_t dst, uint8_t proto)
 {
-	*h = (struct pith_iphdr){.ver_ihl = 0x45, .tot_len = pith_htons((uint16_t)len),
-				 .id = pith_htons(ipv4_next_id++), .frag = pith_htons(PITH_IP_DF),
-				 .ttl = IP_TTL, .proto = proto, .src = src, .dst = dst};
+	*h = (struct pith_iphdr){.ver_ihl = 0x45,
+				 .tot_len = pith_htons((uint16_t)len),
+				 .id = pith_htons(ipv4_next_id++),
+				 .frag = pith_htons(PITH_IP_DF),
+				 .ttl = IP_TTL,
+				 .proto = proto,
+				 .src = src,
+				 .dst = dst};
 	h->csum = pith_csum_fold(pith_csum_add(0, h, IP_HLEN));
 }
 

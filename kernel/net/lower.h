@@ -10,21 +10,21 @@
 
 /* The IPv4 header (RFC 791 section 3.1); fields in network byte order. */
 struct pith_iphdr {
-	uint8_t ver_ihl;  /* version (4) << 4 | header length in 32-bit words */
+	uint8_t ver_ihl; /* version (4) << 4 | header length in 32-bit words */
 	uint8_t tos;
 	uint16_t tot_len; /* header + data */
 	uint16_t id;
-	uint16_t frag;	  /* flags (reserved, DF, MF) << 13 | offset in 8-byte units */
+	uint16_t frag; /* flags (reserved, DF, MF) << 13 | offset in 8-byte units */
 	uint8_t ttl;
 	uint8_t proto;
 	uint16_t csum;
 	uint32_t src, dst;
 };
 
-#define PITH_IP_DF	   0x4000
-#define PITH_IP_MF	   0x2000
-#define PITH_IP_OFFMASK	   0x1fff
-#define PITH_IP_BROADCAST  0xffffffffu
+#define PITH_IP_DF	  0x4000
+#define PITH_IP_MF	  0x2000
+#define PITH_IP_OFFMASK	  0x1fff
+#define PITH_IP_BROADCAST 0xffffffffu
 
 /* netif.c: frees transmit packets the monitor has sent; returns how many. */
 unsigned pith_netif_reclaim(void);

@@ -12,8 +12,8 @@
 
 #define RING		    PITH_NET_RING_SIZE
 #define NETIF_BUF	    PITH_PKT_BUF_SIZE
-#define NETIF_RX_BATCH	    32		 /* frames handled before their buffers are posted again */
-#define NETIF_RX_PER_POLL   256		 /* frames one poll handles at most (then it yields) */
+#define NETIF_RX_BATCH	    32	/* frames handled before their buffers are posted again */
+#define NETIF_RX_PER_POLL   256 /* frames one poll handles at most (then it yields) */
 #define NETIF_DHCP_TIMEOUT  (5ull * 1000000000)
 #define NETIF_MTU_MAX	    1500 /* receive buffers of PITH_PKT_BUF_SIZE hold 1514-byte frames */
 #define NETIF_RX_ALIGN	    2	 /* frames start 2 bytes in: the IP header is 4-byte aligned */
@@ -32,12 +32,13 @@ PITH_COUNTER(netif_dhcp_failed);
 struct pith_netif pith_netif;
 
 static struct pith_net_ring *tx_ring, *rx_ring;
-static uint8_t *rx_bufs;		      /* RING buffers of NETIF_BUF: slot i uses buffer i */
-static struct pith_pkt *tx_pkts[RING];	      /* the packet in each transmit slot */
+static uint8_t *rx_bufs;	       /* RING buffers of NETIF_BUF: slot i uses buffer i */
+static struct pith_pkt *tx_pkts[RING]; /* the packet in each transmit slot */
 static uint32_t tx_head, tx_published, tx_done; /* ours: filled, published, reclaimed */
-static uint32_t rx_next, rx_head;	      /* next receive slot to consume; posted up to */
-static bool tx_deferred;		      /* in a receive batch: publish at its end */
-static bool rx_armed;			      /* we set rx_ring->wake */
+static uint32_t rx_next, rx_head;		/* next receive slot to consume; posted up to */
+static bool tx_deferred;			/* in a receive batch: publish at its end */
+static bool rx_armed;				/* we set rx_ring->wake */
+static bool rx_polling;				/* netif_poll is running */
 
 /* ---- The ring protocol (include/pith/abi.h): indices read once, full barriers, kicks ---- */
 
@@ -101,8 +102,8 @@ void pith_netif_xmit(struct pith_pkt *p)
 		pith_pkt_free(p);
 		return;
 	}
-	tx_ring->desc[tx_head % RING] = (struct pith_net_desc){.addr = (uintptr_t)p->data,
-							       .len = p->len};
+	tx_ring->desc[tx_head % RING] =
+	    (struct pith_net_desc){.addr = (uintptr_t)p->data, .len = p->len};
 	tx_pkts[tx_head % RING] = p;
 	tx_head++;
 	PITH_COUNT(netif_tx_frames);
@@ -163,8 +164,9 @@ static bool netif_poll(uint64_t now)
 	uint32_t tail;
 
 	(void)now;
-	if (!pith_netif.present)
-		return false;
+	if (!pith_netif.present || rx_polling)
+		return false; /* no NIC, or called again from inside a frame's processing */
+	rx_polling = true;
 	if (rx_armed) {
 		__atomic_store_n(&rx_ring->wake, 0, __ATOMIC_RELAXED);
 		rx_armed = false;
@@ -178,6 +180,7 @@ static bool netif_poll(uint64_t now)
 	}
 	tx_deferred = false;
 	netif_tx_publish();
+	rx_polling = false;
 	return handled > 0;
 }
 

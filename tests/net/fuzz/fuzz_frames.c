@@ -37,10 +37,10 @@
 #define CTL_UDP_SEND 0x40
 #define CTL_CONNECT  0x80
 #define CLIENTS_MAX  4
-#define QUIET_STEPS  60		    /* of a minute each */
+#define QUIET_STEPS  60 /* of a minute each */
 
-static const uint64_t advance_ns[8] = {0, 1000000, 10000000, 200000000, 1000000000,
-				       5000000000, 31000000000, 121000000000};
+static const uint64_t advance_ns[8] = {0,	   1000000,    10000000,    200000000,
+				       1000000000, 5000000000, 31000000000, 121000000000};
 static struct pith_file *listener, *udp;
 static struct pith_file *clients[CLIENTS_MAX];
 static unsigned nclients;
@@ -60,8 +60,8 @@ static size_t kmem_in_use(void)
 
 static struct sockaddr_in sin_of(uint32_t ip, uint16_t port)
 {
-	return (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(port),
-				    .sin_addr.s_addr = ip};
+	return (struct sockaddr_in){
+	    .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = ip};
 }
 
 static struct pith_file *sock_open(int (*ctor)(struct pith_file **), uint16_t port)
@@ -124,8 +124,8 @@ static void collect_tx(void)
 		size_t data = tot + 14 > t + doff ? tot + 14 - t - doff : 0;
 
 		memcpy(last_ports, f + t, 4);
-		last_seq_end = get32(f + t + 4) + (uint32_t)data + !!(f[t + 13] & 0x02) +
-			       !!(f[t + 13] & 0x01);
+		last_seq_end =
+		    get32(f + t + 4) + (uint32_t)data + !!(f[t + 13] & 0x02) + !!(f[t + 13] & 0x01);
 	}
 }
 
@@ -232,8 +232,9 @@ static void quiesce(void)
 	}
 	udp_drain();
 	if (check_leaks && kmem_in_use() > kmem_at_start) {
-		fprintf(stderr, "leak: %zu bytes of kernel memory still in use an hour after every "
-				"socket was closed (%zu before the input)\n",
+		fprintf(stderr,
+			"leak: %zu bytes of kernel memory still in use an hour after every "
+			"socket was closed (%zu before the input)\n",
 			kmem_in_use(), kmem_at_start);
 		pith_net_stats_print();
 		abort();

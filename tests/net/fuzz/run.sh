@@ -11,8 +11,10 @@ trap 'rm -f "$log"' EXIT
 mkdir -p "$corpus" "$crashes"
 
 fail() {
-	echo "fuzz: $1 (last lines of the log:)"
-	tail -n 40 "$log"
+	echo "fuzz: $1:"
+	grep -E '^Running: |^leak: |ERROR: |runtime error: |kernel panic: |^    #[0-9] ' "$log" |
+		tail -n 30
+	grep -E 'Test unit written to' "$log"
 	echo "0 passed, 1 failed"
 	exit 1
 }

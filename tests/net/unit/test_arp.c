@@ -8,7 +8,7 @@
 #include "host/frames.h"
 #include "host/net_host.h"
 
-#define SEC 1000000000ull
+#define SEC	 1000000000ull
 #define IP(last) (0x0000000au | (uint32_t)(last) << 24) /* 10.0.0.last */
 
 static uint8_t f[FRAME_MAX], out[FRAME_MAX];
@@ -109,7 +109,7 @@ static void test_ageing(void)
 	CHECK_U64(net_host_tx_drain(), 0);
 	net_host_advance(31 * SEC);
 	net_host_rx(f, n);
-	CHECK(is_request_for(IP(7)));			    /* stale: refreshed */
+	CHECK(is_request_for(IP(7)));				/* stale: refreshed */
 	CHECK_U64(net_host_tx(out, sizeof(out)), 14 + 20 + 16); /* and still used */
 	net_host_rx(f, n);
 	CHECK_U64(net_host_tx_drain(), 1); /* at most one request a second */

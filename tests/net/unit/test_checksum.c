@@ -57,8 +57,7 @@ static void test_carries(void)
 	memset(ones, 0xff, sizeof(ones));
 	CHECK_U64(pith_csum_fold(pith_csum_add(0, ones, sizeof(ones))),
 		  frame_csum(ones, sizeof(ones), 0));
-	CHECK_U64(pith_csum_fold(pith_csum_add(0xffffffffu, ones, 7)),
-		  frame_csum(ones, 7, 0xffff));
+	CHECK_U64(pith_csum_fold(pith_csum_add(0xffffffffu, ones, 7)), frame_csum(ones, 7, 0xffff));
 }
 
 /* A chained sum (even-length pieces) equals the sum of the whole. */

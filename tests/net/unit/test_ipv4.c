@@ -43,16 +43,16 @@ static void test_echo(void)
 	net_host_rx(f, n);
 	m = net_host_tx(out, sizeof(out));
 	CHECK_U64(m, n);
-	CHECK(memcmp(out, f + 6, 6) == 0);	      /* to the peer's MAC */
+	CHECK(memcmp(out, f + 6, 6) == 0); /* to the peer's MAC */
 	memcpy(&a, out + 26, 4);
 	CHECK_U64(a, NET_HOST_IP);
 	memcpy(&a, out + 30, 4);
 	CHECK_U64(a, PEER);
-	CHECK_U64(out[34], 0);			      /* echo reply */
-	CHECK_U64(frame_csum(out + 14, 20, 0), 0);    /* IP header checksum */
+	CHECK_U64(out[34], 0);			       /* echo reply */
+	CHECK_U64(frame_csum(out + 14, 20, 0), 0);     /* IP header checksum */
 	CHECK_U64(frame_csum(out + 34, m - 34, 0), 0); /* ICMP checksum */
-	CHECK(memcmp(out + 38, f + 38, n - 38) == 0); /* id, sequence and data echoed */
-	CHECK_U64(out[20] & 0x40, 0x40);	      /* DF */
+	CHECK(memcmp(out + 38, f + 38, n - 38) == 0);  /* id, sequence and data echoed */
+	CHECK_U64(out[20] & 0x40, 0x40);	       /* DF */
 }
 
 /* Link-layer padding after the datagram is ignored (total length wins). */

@@ -58,8 +58,8 @@ size_t frame_arp(uint8_t *f, uint16_t op, uint32_t spa, uint32_t tpa, const uint
 	return 14 + 28;
 }
 
-size_t frame_ipv4(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
-		  uint16_t frag, const void *payload, size_t len)
+size_t frame_ipv4(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id, uint16_t frag,
+		  const void *payload, size_t len)
 {
 	uint8_t *h = f + frame_eth(f, NULL, 0x0800);
 

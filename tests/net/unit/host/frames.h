@@ -18,8 +18,8 @@ uint16_t frame_csum(const void *data, size_t len, uint32_t start);
 
 size_t frame_arp(uint8_t *f, uint16_t op, uint32_t spa, uint32_t tpa, const uint8_t *eth_dst);
 /* IPv4 with the given identification and fragment field (flags | offset/8, host order). */
-size_t frame_ipv4(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
-		  uint16_t frag, const void *payload, size_t len);
+size_t frame_ipv4(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id, uint16_t frag,
+		  const void *payload, size_t len);
 size_t frame_icmp_echo(uint8_t *f, uint32_t src, uint16_t id, uint16_t seq, size_t datalen);
 size_t frame_udp(uint8_t *f, uint32_t src, uint16_t sport, uint16_t dport, const void *data,
 		 size_t len);

@@ -308,8 +308,11 @@ void net_host_init(void)
 	done = true;
 	boot.magic = PITH_BOOT_MAGIC;
 	boot.abi_version = PITH_ABI_VERSION;
-	boot.net = (struct pith_net_info){.flags = PITH_NET_PRESENT, .mtu = 1500, .ip = NET_HOST_IP,
-					  .gateway = NET_HOST_GW, .prefix_len = 24};
+	boot.net = (struct pith_net_info){.flags = PITH_NET_PRESENT,
+					  .mtu = 1500,
+					  .ip = NET_HOST_IP,
+					  .gateway = NET_HOST_GW,
+					  .prefix_len = 24};
 	memcpy(boot.net.mac, net_host_mac, 6);
 	for (const struct pith_hook *h = __start_pith_init_hooks; h && h < __stop_pith_init_hooks;
 	     h++)

@@ -16,9 +16,12 @@
  * frames the stack transmitted. The guest is configured as 10.0.0.2/24, gateway 10.0.0.1, MAC
  * 02:00:00:00:00:02, MTU 1500, no DHCP.
  */
-#define NET_HOST_IP	 0x0200000au /* 10.0.0.2 in network order */
-#define NET_HOST_GW	 0x0100000au /* 10.0.0.1 */
-#define NET_HOST_PEER_MAC {0x02, 0, 0, 0, 0, 0x01}
+#define NET_HOST_IP 0x0200000au /* 10.0.0.2 in network order */
+#define NET_HOST_GW 0x0100000au /* 10.0.0.1 */
+#define NET_HOST_PEER_MAC                                                                          \
+	{                                                                                          \
+		0x02, 0, 0, 0, 0, 0x01                                                             \
+	}
 extern const uint8_t net_host_mac[6];
 
 /* Boots the stack once: boot info, the init hooks (NIC setup, static address). */
