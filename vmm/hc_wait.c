@@ -6,6 +6,7 @@
 
 #include "hypercall.h"
 #include "net.h"
+#include "stop.h"
 #include "vm.h"
 
 static int wait__handle(struct vm *vm, void *arg)
@@ -18,9 +19,9 @@ static int wait__handle(struct vm *vm, void *arg)
 		net_dev__wait(vm, w->timeout_ns);
 		return HC_RESUME;
 	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR && !stop__requested())
 		;
-	return HC_RESUME;
+	return HC_RESUME; /* after a stop signal, the next KVM_RUN returns at once (vmm/stop.c) */
 }
 
 HYPERCALL(PITH_HC_WAIT, wait, struct pith_hc_wait, wait__handle);

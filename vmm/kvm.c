@@ -1,5 +1,6 @@
 /* Thin wrappers around the KVM ioctls the monitor uses: one VM, one memory slot, one vCPU. */
 #include "kvm.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,7 +155,7 @@ int kvm_vcpu__run(struct kvm *kvm)
 
 	do
 		rc = ioctl(kvm->vcpu_fd, KVM_RUN, 0);
-	while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	while (rc < 0 && (errno == EINTR || errno == EAGAIN) && !stop__requested());
 	return rc < 0 ? -1 : 0;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -392,6 +393,7 @@ static int io__await_thread(struct net_io *io)
 
 int net_io__start(struct net_io *io, bool verbose, char *err, size_t errlen)
 {
+	sigset_t all, old;
 	pthread_t t;
 	int rc;
 
@@ -399,7 +401,12 @@ int net_io__start(struct net_io *io, bool verbose, char *err, size_t errlen)
 	io_start.verbose = verbose;
 	io_start.rc = -1;
 	snprintf(io_start.err, sizeof(io_start.err), "the I/O thread did not start");
+	/* The thread starts with every signal blocked: host SIGINT/SIGTERM go to the vCPU thread,
+	   whose KVM_RUN they must interrupt (vmm/stop.c). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&t, NULL, io__main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		snprintf(err, errlen, "cannot start the NIC's I/O thread: %s; check ulimit -u",
 			 strerror(rc));

@@ -19,6 +19,7 @@
 #include "net_io.h"
 #include "print.h"
 #include "seccomp_filter.h"
+#include "stop.h"
 #include "vm.h"
 #include "vmm.h"
 #include "x86_64/cpu.h"
@@ -288,6 +289,8 @@ static int vm__loop(struct vm *vm)
 		int rc;
 
 		if (kvm_vcpu__run(&vm->kvm) < 0) {
+			if (stop__requested())
+				return 128 + stop__requested();
 			print__err(
 			    "pith: KVM_RUN failed: %s; check that KVM works on this machine\n",
 			    strerror(errno));
@@ -310,6 +313,10 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 		fds.vm_fd = vm->kvm.vm_fd;
 		fds.kick_fd = vm->net->io.kick_fd;
 		fds.wake_fd = vm->net->io.wake_fd;
+	}
+	if (stop__install(vm->kvm.run) < 0) {
+		snprintf(err, errlen, "cannot install signal handlers: %s", strerror(errno));
+		return -1;
 	}
 	fflush(NULL); /* the caller's buffered output goes out while write() to any fd is allowed */
 	/* The I/O thread starts here, not earlier: a thread shares the fd table it was created
