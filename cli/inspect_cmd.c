@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pith/abi.h>
@@ -100,15 +101,28 @@ static void print_totals(const struct seg_totals *t)
 	       human(t->bss, d, sizeof(d)));
 }
 
-/* Component names, with anything unprintable replaced: they come from the file. */
+static int name__cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Component names in alphabetical order (the link order says nothing), with anything
+ * unprintable replaced: they come from the file.
+ */
 static void print_components(const struct elf_image *img)
 {
+	const char *names[sizeof(img->components) / sizeof(img->components[0])];
+	unsigned n = img->ncomponents;
+
+	memcpy(names, img->components, n * sizeof(names[0]));
+	qsort(names, n, sizeof(names[0]), name__cmp);
 	printf("components   ");
-	if (img->ncomponents == 0)
+	if (n == 0)
 		printf(" none");
-	for (unsigned i = 0; i < img->ncomponents; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		putchar(' ');
-		for (const char *p = img->components[i]; *p; p++)
+		for (const char *p = names[i]; *p; p++)
 			putchar(*p > ' ' && *p < 0x7f ? *p : '?');
 	}
 	printf("\n");

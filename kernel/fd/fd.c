@@ -11,10 +11,19 @@ PITH_COMPONENT_NOTE(fd);
 
 #define NWORDS (PITH_FD_MAX / 64)
 
-static struct pith_file *table[PITH_FD_MAX] = {&pith_console_files[0], &pith_console_files[1],
-					       &pith_console_files[2]};
-static uint64_t open_bits[NWORDS] = {0x7}; /* fd is open */
+/* Zero-initialized (bss): a 32 KiB table in .data would grow every image by as much. */
+static struct pith_file *table[PITH_FD_MAX];
+static uint64_t open_bits[NWORDS]; /* fd is open */
 static uint64_t cloexec_bits[NWORDS];
+
+void pith_fd_init(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		table[fd] = &pith_console_files[fd];
+	open_bits[0] |= 0x7;
+}
+
+PITH_INIT_HOOK(fd, pith_fd_init);
 
 static bool fd_valid(int fd)
 {

@@ -6,6 +6,9 @@
 #include "fd/fd.h"
 
 /* fd's close-on-exec bit (fd must be open). */
+/* Installs the console as fds 0-2 (at boot, from an init hook; host tests call it). */
+void pith_fd_init(void);
+
 bool pith_fd_cloexec(int fd);
 void pith_fd_set_cloexec(int fd, bool on);
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/msg.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,8 +26,8 @@ int main(void)
 
 	errno = 0;
 	bad += expect_enosys("syscall(999)", syscall(999));
-	bad += expect_enosys("syscall(SYS_socket)", syscall(SYS_socket, AF_INET, SOCK_STREAM, 0));
-	bad += expect_enosys("socket()", socket(AF_INET, SOCK_STREAM, 0));
+	bad += expect_enosys("syscall(SYS_msgget)", syscall(SYS_msgget, IPC_PRIVATE, 0600));
+	bad += expect_enosys("msgget()", msgget(IPC_PRIVATE, 0600));
 	bad += expect_enosys("syscall(-1)", syscall(-1));
 	bad += expect_enosys("syscall(100000)", syscall(100000));
 	printf("still running after unsupported syscalls: pid %ld\n", (long)getpid());

@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 
 #include "console/console.h"
+#include "fd/internal.h"
 #include "syscall/syscall.h"
 #include "test.h"
 
@@ -157,6 +158,7 @@ static void test_fds(void)
 
 int main(void)
 {
+	pith_fd_init();
 	test_batching();
 	test_errors();
 	test_bad_pieces();

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "fd/fd.h"
+#include "fd/internal.h"
 #include "fd_stubs.h"
 #include "test.h"
 
@@ -267,6 +268,7 @@ static void test_epoll_many(void)
 
 int main(void)
 {
+	pith_fd_init();
 	test_pipe_basics();
 	test_pipe_capacity();
 	test_pipe_growth();
