@@ -53,6 +53,7 @@ struct tcp_hdr {
 #define TCP_SYN_RETRIES	   5			   /* 1+2+4+8+16+32 s: ETIMEDOUT after ~63 s */
 #define TCP_SYNACK_RETRIES 4
 #define TCP_DATA_RETRIES   10
+#define TCP_ORPHAN_RETRIES 8   /* Linux's tcp_orphan_retries in practice: closed sockets give up */
 #define TCP_DEFAULT_MSS	   536 /* RFC 9293 section 3.7.1 without the option */
 #define TCP_BUF_DEFAULT	   (256u * 1024)
 #define TCP_BUF_MIN	   4096u
@@ -135,17 +136,20 @@ struct tcp_conn {
 	uint8_t nsacked;
 	struct tcp_range sacked[TCP_SACK_MAX];
 	uint32_t high_rxt, fack; /* HighRxt; the highest SACKed sequence + 1 */
+	uint32_t head_rtx_mark;	 /* SND.MAX when the first hole was last retransmitted */
 	uint32_t sndbuf, rcvbuf;
 
 	uint64_t timer[TCP_T_COUNT]; /* monotonic deadline, 0: off */
 	uint64_t last_rcv_ns;	     /* keepalive idle time */
 	uint8_t keep_probes;
-	int so_error; /* positive errno, reported once */
+	uint8_t probes; /* zero-window probes the peer has not answered (RFC 1122 4.2.2.17) */
+	int so_error;	/* positive errno, reported once */
 
 	/* Options. */
 	bool nodelay, keepalive, reuseaddr, reuseport, linger_on;
 	int linger_s;
 	uint32_t keepidle_s, keepintvl_s, keepcnt, user_mss;
+	uint32_t user_timeout_ms; /* TCP_USER_TIMEOUT (RFC 5482; RFC 9293 3.8.3); 0: off */
 
 	/* A listener's queues (RFC 9293 section 3.10.7.2). */
 	struct tcp_conn *synq, *acceptq, *acceptq_tail;
@@ -161,6 +165,7 @@ struct tcp_stack {
 	struct tcp_conn *tw_head, *tw_tail; /* orphans in TIME-WAIT, oldest first */
 	unsigned tw_count;
 	uint64_t next_timer;	  /* earliest armed timer, UINT64_MAX: none (may be early) */
+	uint64_t now;		  /* the clock read once per segment or timer run; 0: read it */
 	uint64_t isn_key[2];	  /* RFC 6528 secret */
 	uint64_t challenge_start; /* RFC 5961 section 7: challenge ACKs per second */
 	unsigned challenges;
@@ -226,6 +231,7 @@ void tcp_enter_time_wait(struct tcp_conn *c);
 
 /* tcp_output.c */
 void tcp_output(struct tcp_conn *c);
+void tcp_output_override(struct tcp_conn *c);
 int tcp_send_syn(struct tcp_conn *c);
 void tcp_send_ack(struct tcp_conn *c);
 void tcp_send_rst_conn(struct tcp_conn *c);
@@ -239,6 +245,8 @@ uint16_t tcp_our_mss(void);
 
 /* tcp_timer.c */
 uint64_t tcp_now(void);
+/* Holds tcp_now() at now (0: the live clock again); returns what it held before. */
+uint64_t tcp_clock_hold(uint64_t now);
 void tcp_timer_set(struct tcp_conn *c, enum tcp_timer t, uint64_t after_ns);
 void tcp_timer_stop(struct tcp_conn *c, enum tcp_timer t);
 void tcp_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
@@ -263,6 +271,7 @@ bool tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *s);
 void tcp_sack_trim(struct tcp_conn *c);
 uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 void tcp_sack_recover(struct tcp_conn *c);
+void tcp_sack_head_moved(struct tcp_conn *c);
 uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *max);
 uint32_t tcp_sacked_bytes(const struct tcp_conn *c);
 

@@ -117,6 +117,7 @@ bool tcp_rcv_ack(struct tcp_conn *c, struct tcp_seg *s)
 		tcp_challenge_ack(c);
 		return true;
 	}
+	c->probes = 0; /* the peer answers (RFC 1122 section 4.2.2.17) */
 	sacked = tcp_sack_update(c, s);
 	if (tcp_seq_gt(s->ack, c->snd_una)) {
 		tcp_ack_new(c, s);

@@ -68,10 +68,12 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 
 	c->dupacks = 0;
 	if (c->in_recovery && c->sack_ok) { /* RFC 6675 section 5: until SND.UNA passes recover */
-		if (tcp_seq_geq(c->snd_una, c->recover))
+		if (tcp_seq_geq(c->snd_una, c->recover)) {
 			c->in_recovery = false;
-		else
+		} else {
+			tcp_sack_head_moved(c);
 			tcp_sack_recover(c);
+		}
 		return;
 	}
 	if (c->in_recovery) {
@@ -160,10 +162,13 @@ bool tcp_cc_dupack(struct tcp_conn *c)
 	return true;
 }
 
-/* RFC 5681 section 3.1 equation (4) and the loss window; RFC 6582 section 4 after a timeout. */
+/* RFC 5681 section 3.1 equation (4) and the loss window; RFC 6582 section 4 after a timeout.
+   A segment timing out again leaves ssthresh alone (RFC 5681 section 3.1: it is reduced once
+   per loss, not again for each retransmission of the same segment). */
 void tcp_cc_timeout(struct tcp_conn *c)
 {
-	c->ssthresh = tcp_half_flight(c);
+	if (c->retries <= 1)
+		c->ssthresh = tcp_half_flight(c);
 	c->cwnd = tcp_smss(c);
 	c->bytes_acked = 0;
 	c->dupacks = 0;

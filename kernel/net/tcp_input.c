@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "net/tcp.h"
+#include "time/time.h"
 
 PITH_COUNTER(tcp_segs_in);
 PITH_COUNTER(tcp_drop_short);
@@ -136,29 +137,38 @@ static bool tcp_time_wait_reopen(struct tcp_conn *c, struct tcp_seg *s)
 	return true;
 }
 
+/* Hands the parsed segment to its connection, listener, or the reset reply. */
+static void tcp_demux(struct tcp_seg *s)
+{
+	struct tcp_conn *c = tcp_conn_lookup(s->dst, s->th->dport, s->src, s->th->sport);
+
+	if (c) {
+		if (c->state == TCPS_SYN_SENT)
+			tcp_rcv_syn_sent(c, s);
+		else if (!tcp_time_wait_reopen(c, s))
+			tcp_rcv_synchronized(c, s);
+		return;
+	}
+	c = tcp_listener_lookup(s->dst, s->th->dport);
+	if (c) {
+		tcp_rcv_listen(c, s);
+		return;
+	}
+	PITH_COUNT(tcp_drop_no_socket); /* RFC 9293 section 3.10.7.1: CLOSED */
+	tcp_send_rst_reply(s);
+}
+
 void pith_tcp_input(struct pith_pkt *p, const struct pith_ip_info *ip)
 {
 	struct tcp_seg s;
-	struct tcp_conn *c;
+	uint64_t held;
 
 	PITH_COUNT(tcp_segs_in);
 	if (!tcp_seg_parse(&s, p, ip))
 		return;
-	c = tcp_conn_lookup(s.dst, s.th->dport, s.src, s.th->sport);
-	if (c) {
-		if (c->state == TCPS_SYN_SENT)
-			tcp_rcv_syn_sent(c, &s);
-		else if (!tcp_time_wait_reopen(c, &s))
-			tcp_rcv_synchronized(c, &s);
-		return;
-	}
-	c = tcp_listener_lookup(s.dst, s.th->dport);
-	if (c) {
-		tcp_rcv_listen(c, &s);
-		return;
-	}
-	PITH_COUNT(tcp_drop_no_socket); /* RFC 9293 section 3.10.7.1: CLOSED */
-	tcp_send_rst_reply(&s);
+	held = tcp_clock_hold(pith_time_monotonic_ns());
+	tcp_demux(&s);
+	tcp_clock_hold(held);
 }
 
 /* RFC 9293 section 3.7.1 (MSS), RFC 7323 sections 2.2 and 3.2 (both sides must offer). */

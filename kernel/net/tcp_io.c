@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "net/tcp_sock.h"
+#include "time/time.h"
 
 /* The error the socket holds, reported once (SO_ERROR semantics). */
 static int tcp_take_error(struct tcp_conn *c)
@@ -20,6 +21,7 @@ long tcp_sendmsg(struct pith_file *f, const struct iovec *iov, int iovcnt, size_
 		 const struct sockaddr_in *to, int flags)
 {
 	struct tcp_conn *c = tcp_sock_conn(f);
+	uint64_t held;
 	uint32_t n;
 
 	(void)to, (void)flags; /* a connected stream ignores the address, as Linux */
@@ -35,7 +37,9 @@ long tcp_sendmsg(struct pith_file *f, const struct iovec *iov, int iovcnt, size_
 			      c->sndbuf);
 	if (!n)
 		return -EAGAIN;
+	held = tcp_clock_hold(pith_time_monotonic_ns());
 	tcp_output(c);
+	tcp_clock_hold(held);
 	return n;
 }
 
@@ -43,11 +47,12 @@ long tcp_sendmsg(struct pith_file *f, const struct iovec *iov, int iovcnt, size_
    3.8.6.2.2: at least min(RCV.BUFF / 2, MSS) beyond what was offered). */
 static void tcp_window_update(struct tcp_conn *c)
 {
-	uint32_t old = c->rcv_adv - c->rcv_nxt;
+	uint32_t old = c->rcv_adv - c->rcv_nxt, wnd;
 
 	if (c->state < TCPS_ESTABLISHED || c->state == TCPS_TIME_WAIT || c->rcv_fin)
 		return;
-	if (tcp_rcv_window(c) >= old + 2u * c->mss || (!old && tcp_rcv_window(c)))
+	wnd = tcp_rcv_window(c);
+	if (wnd >= old + 2u * c->mss || (!old && wnd))
 		tcp_send_ack(c);
 }
 

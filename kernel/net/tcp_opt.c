@@ -83,6 +83,11 @@ static int tcp_set_tcp(struct tcp_conn *c, int name, int v)
 			return -EINVAL;
 		c->user_mss = (uint32_t)v;
 		return 0;
+	case TCP_USER_TIMEOUT: /* RFC 5482, in milliseconds as Linux */
+		if (v < 0)
+			return -EINVAL;
+		c->user_timeout_ms = (uint32_t)v;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -188,6 +193,9 @@ static int tcp_get_tcp_int(const struct tcp_conn *c, int name, int *v)
 		*v = tcp_conn_synchronized(c) ? c->mss
 		     : c->user_mss	      ? (int)c->user_mss
 					      : TCP_DEFAULT_MSS;
+		return 0;
+	case TCP_USER_TIMEOUT:
+		*v = (int)c->user_timeout_ms;
 		return 0;
 	default:
 		return -ENOPROTOOPT;

@@ -221,8 +221,10 @@ uint32_t tcp_xmit_data(struct tcp_conn *c, uint32_t seq, uint32_t max, bool rtx)
 	if (len && len == avail)
 		flags |= TCP_F_PSH;
 	p = tcp_build(c, seq, flags, len);
-	if (!p)
+	if (!p) {
+		tcp_timer_set(c, TCP_T_DELACK, TCP_DELACK_NS); /* no buffer: try again soon */
 		return 0;
+	}
 	tcp_ring_read_at(&c->sndq, off, p->data + p->len - len, len);
 	if (rtx)
 		PITH_COUNT(tcp_retransmits);
@@ -252,8 +254,10 @@ static void tcp_output_timers(struct tcp_conn *c, uint32_t unsent)
 		if (!c->timer[TCP_T_RTX])
 			tcp_timer_set(c, TCP_T_RTX, c->rto);
 		tcp_timer_stop(c, TCP_T_PERSIST);
-	} else if (unsent && !c->snd_wnd && !c->timer[TCP_T_PERSIST]) {
-		tcp_timer_set(c, TCP_T_PERSIST, c->rto); /* RFC 9293 section 3.8.6.1 */
+	} else if (unsent && !c->timer[TCP_T_PERSIST]) {
+		/* Data held with nothing in flight: a zero window (RFC 9293 section 3.8.6.1) or one
+		   too small to use (the override timeout of RFC 1122 section 4.2.3.4). */
+		tcp_timer_set(c, TCP_T_PERSIST, c->rto);
 	}
 }
 
@@ -300,6 +304,18 @@ void tcp_output(struct tcp_conn *c)
 	}
 	if (c->ack_now)
 		tcp_send_ack(c);
+	tcp_output_timers(c, unsent);
+}
+
+/* RFC 1122 section 4.2.3.4: the sender-side SWS avoidance override timeout expired with data
+   held and nothing in flight: send what the (small) window allows. */
+void tcp_output_override(struct tcp_conn *c)
+{
+	uint32_t off = c->snd_nxt - c->snd_una, unsent = c->sndq.len > off ? c->sndq.len - off : 0;
+	uint32_t n = tcp_min32(tcp_min32(unsent, c->cwnd), c->snd_wnd > off ? c->snd_wnd - off : 0);
+
+	if (n && (n = tcp_xmit_data(c, c->snd_nxt, n, false)))
+		tcp_sent(c, n);
 	tcp_output_timers(c, unsent);
 }
 

@@ -50,9 +50,9 @@ static bool tcp_paws_reject(struct tcp_conn *c, const struct tcp_seg *s)
 }
 
 /* RFC 9293 section 3.10.7.4, first check: the four cases of acceptability. */
-static bool tcp_seq_acceptable(struct tcp_conn *c, const struct tcp_seg *s)
+static bool tcp_seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *s, uint32_t wnd)
 {
-	uint32_t wnd = tcp_rcv_window(c), seglen = s->len + !!(s->flags & (TCP_F_SYN));
+	uint32_t seglen = s->len + !!(s->flags & (TCP_F_SYN));
 	uint32_t end = c->rcv_nxt + wnd;
 
 	seglen += !!(s->flags & TCP_F_FIN);
@@ -64,10 +64,10 @@ static bool tcp_seq_acceptable(struct tcp_conn *c, const struct tcp_seg *s)
 	       tcp_seq_in(s->seq + seglen - 1, c->rcv_nxt, end);
 }
 
-/* Trims the segment to the window: old bytes at the front, bytes past the window's end. */
-static void tcp_seg_trim(struct tcp_conn *c, struct tcp_seg *s)
+/* Trims the segment to the window wnd: old bytes at the front, bytes past the window's end. */
+static void tcp_seg_trim(const struct tcp_conn *c, struct tcp_seg *s, uint32_t wnd)
 {
-	uint32_t end = c->rcv_nxt + tcp_rcv_window(c), d;
+	uint32_t end = c->rcv_nxt + wnd, d;
 
 	if (s->flags & TCP_F_SYN && tcp_seq_lt(s->seq, c->rcv_nxt)) {
 		s->flags &= ~TCP_F_SYN;
@@ -104,12 +104,15 @@ static bool tcp_rcv_rst(struct tcp_conn *c, const struct tcp_seg *s)
 /* The early checks (PAWS, sequence, RST, SYN); true if the segment is finished with. */
 static bool tcp_rcv_checks(struct tcp_conn *c, struct tcp_seg *s)
 {
+	uint32_t wnd;
+
 	if (tcp_paws_reject(c, s)) {
 		PITH_COUNT(tcp_drop_paws);
 		tcp_send_ack(c);
 		return true;
 	}
-	if (!tcp_seq_acceptable(c, s)) {
+	wnd = tcp_rcv_window(c); /* once: the checks below do not change it */
+	if (!tcp_seq_acceptable(c, s, wnd)) {
 		PITH_COUNT(tcp_drop_out_of_window);
 		if (!(s->flags & TCP_F_RST))
 			tcp_send_ack(c);
@@ -117,7 +120,7 @@ static bool tcp_rcv_checks(struct tcp_conn *c, struct tcp_seg *s)
 	}
 	if (s->flags & TCP_F_RST)
 		return tcp_rcv_rst(c, s);
-	tcp_seg_trim(c, s);
+	tcp_seg_trim(c, s, wnd);
 	if (s->flags & TCP_F_SYN) { /* RFC 5961 section 4.2 */
 		PITH_COUNT(tcp_drop_syn_in_window);
 		tcp_challenge_ack(c);

@@ -8,6 +8,7 @@
 PITH_COUNTER(tcp_sack_blocks_in);
 PITH_COUNTER(tcp_sack_blocks_bad);
 PITH_COUNTER(tcp_sack_retransmits);
+PITH_COUNTER(tcp_lost_retransmits);
 
 static void put_block(uint8_t *o, const struct tcp_range *r)
 {
@@ -66,10 +67,11 @@ static void sack_add(struct tcp_conn *c, uint32_t s, uint32_t e)
    ignored, RFC 6675 section 5). True if any told something new. */
 bool tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *s)
 {
-	uint32_t before = tcp_sacked_bytes(c);
+	uint32_t before;
 
-	if (!c->sack_ok)
+	if (!c->sack_ok || !s->nsack)
 		return false;
+	before = tcp_sacked_bytes(c);
 	for (unsigned i = 0; i < s->nsack; i++) {
 		const struct tcp_range *r = &s->sack[i];
 
@@ -89,6 +91,10 @@ void tcp_sack_trim(struct tcp_conn *c)
 {
 	unsigned i = 0;
 
+	if (!c->nsacked) { /* the common case */
+		c->fack = c->snd_una;
+		return;
+	}
 	while (i < c->nsacked && tcp_seq_leq(c->sacked[i].end, c->snd_una))
 		i++;
 	memmove(&c->sacked[0], &c->sacked[i], (c->nsacked - i) * sizeof(c->sacked[0]));
@@ -157,6 +163,30 @@ uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *max)
 	return seq;
 }
 
+/* The first hole's retransmission was lost too (in the spirit of RFC 8985's RACK: data sent
+   after it is SACKed well beyond it, by the same margin as RFC 6675's IsLost). RFC 6675 alone
+   would wait for the retransmission timer, and its collapse of the window; send it again. */
+static void tcp_sack_head_lost(struct tcp_conn *c, uint32_t smss)
+{
+	uint32_t n;
+
+	if (!tcp_seq_lt(c->snd_una, c->high_rxt) ||
+	    tcp_seq_lt(c->fack, c->head_rtx_mark + tcp_dupthresh(c) * smss))
+		return;
+	n = tcp_xmit_data(c, c->snd_una, tcp_min32(smss, c->fack - c->snd_una), true);
+	if (!n)
+		return;
+	PITH_COUNT(tcp_lost_retransmits);
+	c->head_rtx_mark = c->snd_max;
+}
+
+/* The first hole moved (SND.UNA advanced) during recovery: data sent from now on tells whether
+   its retransmission, if any, got through. */
+void tcp_sack_head_moved(struct tcp_conn *c)
+{
+	c->head_rtx_mark = c->snd_max;
+}
+
 /* RFC 6675 section 5 (NextSeg rules 1 and 2): retransmit lost holes while the pipe has room,
    then tcp_output sends new data under the same limit. */
 void tcp_sack_recover(struct tcp_conn *c)
@@ -165,6 +195,8 @@ void tcp_sack_recover(struct tcp_conn *c)
 
 	if (tcp_seq_lt(c->high_rxt, c->snd_una))
 		c->high_rxt = c->snd_una;
+	else
+		tcp_sack_head_lost(c, smss);
 	while (tcp_sack_pipe(c) < c->cwnd) {
 		uint32_t max = smss, seq = tcp_sack_skip(c, c->high_rxt, &max), n;
 
@@ -178,6 +210,8 @@ void tcp_sack_recover(struct tcp_conn *c)
 		if (!n)
 			break;
 		PITH_COUNT(tcp_sack_retransmits);
+		if (seq == c->snd_una)
+			c->head_rtx_mark = c->snd_max;
 		c->high_rxt = seq + n;
 	}
 	tcp_output(c);

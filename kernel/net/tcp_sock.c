@@ -318,7 +318,9 @@ static void tcp_release(struct pith_file *f)
 		tcp_tw_add(c);
 		return;
 	}
-	if (c->rcvq.len || (c->linger_on && !c->linger_s)) {
+	/* SYN-RECEIVED after a simultaneous open (an embryo has no file): nothing was sent yet,
+	   and an orphan that would reach ESTABLISHED without a FIN queued would live forever. */
+	if (c->rcvq.len || (c->linger_on && !c->linger_s) || c->state == TCPS_SYN_RCVD) {
 		tcp_abort(c);
 		return;
 	}

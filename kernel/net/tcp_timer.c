@@ -10,9 +10,19 @@ PITH_COUNTER(tcp_keepalive_probes);
 PITH_COUNTER(tcp_persist_probes);
 PITH_COUNTER(tcp_conns_timed_out);
 
+/* The monotonic clock; while a segment or the timers are processed, the time read once at the
+   start (tcp_clock_hold), so that the hot path reads the TSC once, not a dozen times. */
 uint64_t tcp_now(void)
 {
-	return pith_time_monotonic_ns();
+	return pith_tcp->now ? pith_tcp->now : pith_time_monotonic_ns();
+}
+
+uint64_t tcp_clock_hold(uint64_t now)
+{
+	uint64_t was = pith_tcp->now;
+
+	pith_tcp->now = now;
+	return was;
 }
 
 void tcp_timer_set(struct tcp_conn *c, enum tcp_timer t, uint64_t after_ns)
@@ -87,6 +97,29 @@ static bool tcp_rtx_syn(struct tcp_conn *c)
 	return false;
 }
 
+/* RFC 9293 section 3.8.3 (USER TIMEOUT, RFC 5482): the peer has said nothing for longer than
+   the user allows while our data waits. */
+static bool tcp_user_timed_out(const struct tcp_conn *c)
+{
+	return c->user_timeout_ms &&
+	       tcp_now() - c->last_rcv_ns >= (uint64_t)c->user_timeout_ms * 1000000ull;
+}
+
+/* Gives up on a silent peer: a reset, then ETIMEDOUT to the socket; true if c was freed. */
+static bool tcp_give_up(struct tcp_conn *c)
+{
+	PITH_COUNT(tcp_conns_timed_out);
+	tcp_send_rst_conn(c);
+	return tcp_conn_done(c, ETIMEDOUT);
+}
+
+/* RFC 1122 section 4.2.3.5 (R2): how many retransmissions before giving up. A closed socket's
+   connection (an orphan) gives up sooner, as Linux's tcp_orphan_retries. */
+static unsigned tcp_retry_limit(const struct tcp_conn *c)
+{
+	return c->file ? TCP_DATA_RETRIES : TCP_ORPHAN_RETRIES;
+}
+
 /* RFC 6298 section 5.4-5.7 with RFC 5681 section 3.1's loss window; true if c was freed. */
 static bool tcp_rtx_timeout(struct tcp_conn *c)
 {
@@ -95,11 +128,8 @@ static bool tcp_rtx_timeout(struct tcp_conn *c)
 		return tcp_rtx_syn(c);
 	if (c->snd_una == c->snd_max)
 		return false;
-	if (++c->retries > TCP_DATA_RETRIES) {
-		PITH_COUNT(tcp_conns_timed_out);
-		tcp_send_rst_conn(c);
-		return tcp_conn_done(c, ETIMEDOUT);
-	}
+	if (++c->retries > tcp_retry_limit(c) || tcp_user_timed_out(c))
+		return tcp_give_up(c);
 	tcp_cc_timeout(c);
 	tcp_backoff(c);
 	c->rtt_timing = false;
@@ -110,19 +140,34 @@ static bool tcp_rtx_timeout(struct tcp_conn *c)
 	return false;
 }
 
-/* RFC 9293 section 3.8.6.1: probe a zero window, backing off like the RTO, forever. */
-static void tcp_persist_timeout(struct tcp_conn *c)
+/* RFC 9293 section 3.8.6.1 / RFC 1122 section 4.2.2.17: probe a zero window, backing off like
+   the RTO. The connection stays open while the peer answers the probes, but not forever: it
+   gives up after tcp_retry_limit() unanswered ones (c->probes, reset by every ACK), or when the
+   user timeout says so. An orphan counts every probe, answered or not (as Linux, whose orphans
+   give up once the backoff reaches its maximum): a peer holding its window shut cannot pin a
+   closed socket's memory. True if c was freed. */
+static bool tcp_persist_timeout(struct tcp_conn *c)
 {
+	unsigned sent = c->file ? c->probes : c->retries;
 	uint64_t next;
 
-	if (c->snd_wnd || c->snd_nxt != c->snd_una || c->sndq.len <= c->snd_nxt - c->snd_una)
-		return;
+	if (c->snd_nxt != c->snd_una || c->sndq.len <= c->snd_nxt - c->snd_una)
+		return false;
+	if (c->snd_wnd) { /* a window too small to use: RTX bounds what follows */
+		tcp_output_override(c);
+		return false;
+	}
+	if (sent >= tcp_retry_limit(c) || tcp_user_timed_out(c))
+		return tcp_give_up(c);
 	PITH_COUNT(tcp_persist_probes);
 	tcp_send_probe(c);
+	if (c->probes < UINT8_MAX)
+		c->probes++;
 	next = c->rto << (c->retries < 6 ? c->retries : 6);
-	if (c->retries < 6)
+	if (c->retries < UINT8_MAX)
 		c->retries++;
 	tcp_timer_set(c, TCP_T_PERSIST, next > TCP_RTO_MAX_NS ? TCP_RTO_MAX_NS : next);
+	return false;
 }
 
 /* RFC 1122 section 4.2.3.6 / RFC 9293 section 3.8.4; true if c was freed. */
@@ -136,11 +181,8 @@ static bool tcp_keep_timeout(struct tcp_conn *c)
 		tcp_timer_set(c, TCP_T_KEEP, idle_max - idle);
 		return false;
 	}
-	if (c->keep_probes >= c->keepcnt) {
-		PITH_COUNT(tcp_conns_timed_out);
-		tcp_send_rst_conn(c);
-		return tcp_conn_done(c, ETIMEDOUT);
-	}
+	if (c->keep_probes >= c->keepcnt)
+		return tcp_give_up(c);
 	PITH_COUNT(tcp_keepalive_probes);
 	c->keep_probes++;
 	tcp_send_probe(c);
@@ -155,8 +197,7 @@ static bool tcp_timer_fire(struct tcp_conn *c, enum tcp_timer t)
 	case TCP_T_RTX:
 		return tcp_rtx_timeout(c);
 	case TCP_T_PERSIST:
-		tcp_persist_timeout(c);
-		return false;
+		return tcp_persist_timeout(c);
 	case TCP_T_DELACK:
 		if (c->ack_pending)
 			c->ack_now = true;
@@ -197,8 +238,11 @@ bool pith_tcp_timers(uint64_t now)
 	uint64_t next = UINT64_MAX, t;
 	bool ran = false;
 
+	uint64_t held;
+
 	if (now < st->next_timer)
 		return false;
+	held = tcp_clock_hold(now);
 	st->next_timer = UINT64_MAX; /* timers set while running lower it again */
 	for (c = st->all; c; c = n) {
 		n = c->next;
@@ -208,6 +252,7 @@ bool pith_tcp_timers(uint64_t now)
 	}
 	if (next < st->next_timer)
 		st->next_timer = next;
+	tcp_clock_hold(held);
 	return ran;
 }
 

@@ -135,9 +135,12 @@ static void test_bulk_lossy(void)
 	bulk_both(&p, 10 << 20, 600 * NS_S);
 	CHECK(counter("tcp_fast_retransmits") > fr);
 	CHECK(counter("tcp_sack_retransmits") > 0); /* RFC 6675 recovery was used */
-	printf("  fast retransmits %llu, timeouts %llu, ooo segments %llu\n",
+	CHECK(counter("tcp_lost_retransmits") > 0); /* and lost retransmissions were resent */
+	printf("  fast retransmits %llu, timeouts %llu, lost retransmissions %llu, ooo segments "
+	       "%llu\n",
 	       (unsigned long long)(counter("tcp_fast_retransmits") - fr),
 	       (unsigned long long)counter("tcp_timeouts"),
+	       (unsigned long long)counter("tcp_lost_retransmits"),
 	       (unsigned long long)counter("tcp_ooo_segs"));
 	link_conf = (struct link_conf){0};
 	sk_close(&link_a, p.a);
@@ -392,6 +395,203 @@ static void test_nagle_delack(void)
 	CHECK_U64(link_a.stack.nconns + link_b.stack.nconns, 0);
 }
 
+/* ---- No unbounded life after close (RFC 1122 sections 4.2.2.17 and 4.2.3.5) ---------------- */
+
+/* A sends until B's window is shut (B never reads). */
+static void fill_until_zero_window(struct pair *p)
+{
+	static uint8_t buf[1 << 20];
+
+	memset(buf, 7, sizeof(buf));
+	while (sk_send(&link_a, p->a, buf, sizeof(buf)) > 0)
+		;
+	link_run(2 * NS_S);
+	while (sk_send(&link_a, p->a, buf, sizeof(buf)) > 0)
+		;
+	CHECK_U64(conn_of(p->a)->snd_wnd, 0);
+}
+
+/* Ends the pair's test: everything closed, both stacks empty a minute later. */
+static void pair_finish(struct pair *p)
+{
+	link_conf = (struct link_conf){0};
+	pair_close(p);
+	link_run(TCP_FIN_WAIT2_NS + 2 * TCP_MSL_NS);
+	CHECK_U64(link_a.stack.nconns + link_b.stack.nconns, 0);
+}
+
+/* The fuzzer's leak: an orphan probing a zero window whose peer went silent gives up after
+   TCP_ORPHAN_RETRIES probes with a reset, and is freed. */
+static void test_orphan_zero_window_silent(void)
+{
+	struct pair p;
+	uint64_t probes = counter("tcp_persist_probes");
+
+	link_reset();
+	link_conf.delay_ns = 5 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	fill_until_zero_window(&p);
+	link_conf.down = true;
+	sk_close(&link_a, p.a);
+	p.a = NULL;
+	CHECK_U64(conn_of(p.b)->state, TCPS_ESTABLISHED);
+	link_run(10 * 60 * NS_S);
+	CHECK_U64(link_a.stack.nconns, 0);
+	CHECK(link_last[0].flags & TCP_F_RST);
+	CHECKF(counter("tcp_persist_probes") - probes <= TCP_ORPHAN_RETRIES, "%llu probes",
+	       (unsigned long long)(counter("tcp_persist_probes") - probes));
+	pair_finish(&p);
+}
+
+/* An orphan whose peer answers every probe but keeps its window shut cannot pin its memory:
+   it gives up too, and the peer hears a reset. */
+static void test_orphan_zero_window_answered(void)
+{
+	struct pair p;
+
+	link_reset();
+	link_conf.delay_ns = 5 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	fill_until_zero_window(&p);
+	sk_close(&link_a, p.a);
+	p.a = NULL;
+	link_run(10 * 60 * NS_S);
+	CHECK_U64(link_a.stack.nconns, 0);
+	CHECK_U64(sk_error(&link_b, p.b), ECONNRESET);
+	pair_finish(&p);
+}
+
+/* A socket still open: answered probes keep it (RFC 1122 4.2.2.17), unanswered ones end it. */
+static void test_zero_window_open_socket(void)
+{
+	struct pair p;
+
+	link_reset();
+	link_conf.delay_ns = 5 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	fill_until_zero_window(&p);
+	link_run(10 * 60 * NS_S);
+	CHECK_U64(conn_of(p.a)->state, TCPS_ESTABLISHED);
+	CHECK_U64(sk_error(&link_a, p.a), 0);
+	link_conf.down = true;
+	link_run(5 * 60 * NS_S);
+	CHECK_U64(sk_error(&link_a, p.a), ETIMEDOUT);
+	CHECK_U64(conn_of(p.a)->state, TCPS_CLOSED);
+	pair_finish(&p);
+}
+
+/* TCP_USER_TIMEOUT (RFC 5482) and keepalive end a silent zero-window peer sooner. */
+static void test_zero_window_user_timeout(void)
+{
+	struct pair p;
+
+	link_reset();
+	link_conf.delay_ns = 5 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	CHECK_U64(sk_setint(&link_a, p.a, IPPROTO_TCP, TCP_USER_TIMEOUT, 3000), 0);
+	fill_until_zero_window(&p);
+	link_conf.down = true;
+	link_run(2 * NS_S);
+	CHECK_U64(sk_error(&link_a, p.a), 0);
+	link_run(18 * NS_S);
+	CHECK_U64(sk_error(&link_a, p.a), ETIMEDOUT);
+	pair_finish(&p);
+	link_reset();
+	link_conf.delay_ns = 5 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	CHECK_U64(sk_setint(&link_a, p.a, IPPROTO_TCP, TCP_KEEPIDLE, 5), 0);
+	CHECK_U64(sk_setint(&link_a, p.a, IPPROTO_TCP, TCP_KEEPINTVL, 1), 0);
+	CHECK_U64(sk_setint(&link_a, p.a, IPPROTO_TCP, TCP_KEEPCNT, 2), 0);
+	CHECK_U64(sk_setint(&link_a, p.a, SOL_SOCKET, SO_KEEPALIVE, 1), 0);
+	fill_until_zero_window(&p);
+	link_conf.down = true;
+	link_run(10 * NS_S);
+	CHECK_U64(sk_error(&link_a, p.a), ETIMEDOUT);
+	pair_finish(&p);
+}
+
+/* Runs until A holds no connection (at most limit_ns); true if it got there. */
+static bool a_empty_within(uint64_t limit_ns)
+{
+	for (uint64_t t = 0; t < limit_ns && link_a.stack.nconns; t += NS_S)
+		link_run(NS_S);
+	return link_a.stack.nconns == 0;
+}
+
+/* FIN-WAIT-1: the peer goes silent before our FIN is acknowledged. */
+static void test_fin_wait_1_silent(void)
+{
+	struct pair p;
+
+	link_reset();
+	link_conf.delay_ns = 5 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	CHECK_U64(sk_send(&link_a, p.a, "data", 4), 4);
+	link_run(NS_S);
+	link_conf.down = true;
+	sk_close(&link_a, p.a);
+	p.a = NULL;
+	link_run(NS_MS);
+	CHECK(link_last[0].flags & TCP_F_FIN);
+	CHECK(a_empty_within(10 * 60 * NS_S));
+	CHECK(link_last[0].flags & TCP_F_RST);
+	pair_finish(&p);
+}
+
+/* CLOSING (simultaneous close) and LAST-ACK: our FIN is never acknowledged. */
+static void test_closing_last_ack_silent(void)
+{
+	struct pair p;
+
+	link_reset();
+	link_conf.delay_ns = 10 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	CHECK_U64(sk_shutdown(&link_a, p.a, SHUT_WR), 0);
+	CHECK_U64(sk_shutdown(&link_b, p.b, SHUT_WR), 0);
+	link_run(5 * NS_MS);
+	link_conf.down = true; /* the FINs cross, their ACKs are lost */
+	link_run(7 * NS_MS);
+	CHECK_U64(conn_of(p.a)->state, TCPS_CLOSING);
+	sk_close(&link_a, p.a);
+	p.a = NULL;
+	CHECK(a_empty_within(10 * 60 * NS_S));
+	pair_finish(&p);
+	link_reset();
+	link_conf.delay_ns = 10 * NS_MS;
+	CHECK(pair_open(&p, 80));
+	CHECK_U64(sk_shutdown(&link_b, p.b, SHUT_WR), 0);
+	link_run(50 * NS_MS);
+	CHECK_U64(conn_of(p.a)->state, TCPS_CLOSE_WAIT);
+	link_conf.down = true;
+	sk_close(&link_a, p.a);
+	p.a = NULL;
+	CHECK(a_empty_within(10 * 60 * NS_S));
+	pair_finish(&p);
+}
+
+/* The fuzzer's second leak: a peer shrinking its window to 1 byte (too small to use, RFC 1122
+   4.2.3.4) and then silent; the held data goes after the override timeout, then retries end. */
+static void test_tiny_window_silent(void)
+{
+	struct pith_file *a;
+	uint32_t iss;
+
+	link_reset();
+	link_conf.down = true;
+	a = sk_socket(&link_a);
+	CHECK_U64(sk_connect(&link_a, a, LINK_IP_B, 80), (uint64_t)-EINPROGRESS);
+	iss = link_last[0].seq;
+	link_inject(&link_a, LINK_IP_B, 80, link_last[0].sport, 9000, iss + 1,
+		    TCP_F_SYN | TCP_F_ACK, 65535, NULL, 0);
+	CHECK_U64(conn_of(a)->state, TCPS_ESTABLISHED);
+	link_inject(&link_a, LINK_IP_B, 80, link_last[0].sport, 9001, iss + 1, TCP_F_ACK, 1, NULL,
+		    0);
+	CHECK_U64(conn_of(a)->snd_wnd, 1);
+	CHECK_U64(sk_send(&link_a, a, "0123456789abcdef", 16), 16);
+	sk_close(&link_a, a);
+	CHECK(a_empty_within(10 * 60 * NS_S));
+}
+
 /* 1000 sequential request/response connections on lsn, the server closing first. */
 static void sequential_connections(struct pith_file *lsn)
 {
@@ -487,6 +687,14 @@ int main(void)
 	test_keepalive();
 	printf("Nagle, delayed ACKs\n");
 	test_nagle_delack();
+	printf("orphans and silent peers: zero window, FIN-WAIT-1, CLOSING, LAST-ACK\n");
+	test_orphan_zero_window_silent();
+	test_orphan_zero_window_answered();
+	test_zero_window_open_socket();
+	test_zero_window_user_timeout();
+	test_fin_wait_1_silent();
+	test_closing_last_ack_silent();
+	test_tiny_window_silent();
 	printf("1000 sequential, 200 concurrent connections\n");
 	test_many_connections();
 	CHECK_U64(net_host_kmem, kmem0);
