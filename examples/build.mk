@@ -1,11 +1,20 @@
-# Examples: `make examples` builds examples/hello into build/hello.pith with `pith build`, and
-# examples/make-demo (an ordinary Makefile, unchanged) into build/make-demo/demo with CC=pith-cc.
+# Examples: `make examples` builds examples/hello into build/hello.pith with `pith build`,
+# examples/make-demo (an ordinary Makefile, unchanged) into build/make-demo/demo with CC=pith-cc,
+# and examples/httpd twice: build/httpd.pith (the unikernel) and build/httpd-native (the same
+# source as a static Linux program, linked with Debian's musl: the benchmark's baseline).
 
 .PHONY: examples
-examples: $(B)/hello.pith $(B)/make-demo/demo
+examples: $(B)/hello.pith $(B)/make-demo/demo $(B)/httpd.pith $(B)/httpd-native
 
 $(B)/hello.pith: examples/hello/hello.c $(PITH) | all
 	$(PITH) build -o $@ $<
+
+$(B)/httpd.pith: examples/httpd/httpd.c $(PITH) | all
+	$(PITH) build -o $@ $<
+
+$(B)/httpd-native: examples/httpd/httpd.c | $(B)/.deps
+	@mkdir -p $(@D)
+	$(MONCC) -static -std=c11 -O2 -Wall -Wextra -D_GNU_SOURCE -o $@ $<
 
 # The demo is copied into build/ first so that its objects never land in the source tree.
 $(B)/make-demo/demo: $(wildcard examples/make-demo/*) $(PITHCC) | all
