@@ -6,8 +6,10 @@
  *                                             (half-close), then read until end of stream
  *   tcp_bulk selftest                         the SHA-256 test vectors
  * Options before the mode: -x skips hashing (the benchmark), -q prints no rate, -e makes the
- * server close and exit right after its last write (by default it shuts down its sending side
- * and waits for the client's end of stream first, so it exits only once everything arrived).
+ * server close and exit right after its last write (by default it closes with SO_LINGER, so
+ * that close returns, and the program exits, only once the client acknowledged everything), -k
+ * keeps the server running after its close (sleeping until it is killed), so that the end of the
+ * transfer never depends on what happens to a connection when the program exits.
  * Each side prints "received N sha256 HEX" and "sent N sha256 HEX" (plus the rate in Mb/s
  * unless -q), so the two ends' lines can be compared. The bytes sent come from xorshift64*
  * seeded with SEED (default 1), in 8-byte little-endian words.
@@ -27,7 +29,7 @@
 
 #define CHUNK 65536
 
-static bool no_hash, quiet, exit_at_once;
+static bool no_hash, quiet, exit_at_once, keep_running;
 static unsigned char buf[CHUNK];
 
 static double now_s(void)
@@ -119,22 +121,16 @@ static int recv_all(int fd)
 	return 0;
 }
 
-/* Shuts down the sending side and waits for the peer's end of stream: it has read it all. */
-static int linger_until_eof(int fd)
+/* SO_LINGER (POSIX): close() returns once the peer acknowledged everything, or after 120 s. */
+static int linger_on(int fd)
 {
-	if (shutdown(fd, SHUT_WR) < 0) {
-		perror("tcp_bulk: shutdown");
+	struct linger l = {.l_onoff = 1, .l_linger = 120};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0) {
+		perror("tcp_bulk: SO_LINGER");
 		return -1;
 	}
-	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
-		if (r == 0)
-			return 0;
-		if (r < 0) {
-			perror("tcp_bulk: read");
-			return -1;
-		}
-	}
+	return 0;
 }
 
 static int do_server(int port, unsigned long long n, uint64_t seed)
@@ -156,9 +152,13 @@ static int do_server(int port, unsigned long long n, uint64_t seed)
 	close(lfd);
 	if (recv_all(fd) < 0 || send_all(fd, n, seed) < 0)
 		return 1;
-	if (!exit_at_once && linger_until_eof(fd) < 0)
+	if (!exit_at_once && linger_on(fd) < 0)
 		return 1;
-	return close(fd) < 0;
+	if (close(fd) < 0)
+		return 1;
+	while (keep_running)
+		sleep(3600);
+	return 0;
 }
 
 static int do_client(const char *host, int port, unsigned long long n, uint64_t seed)
@@ -187,7 +187,7 @@ static int do_client(const char *host, int port, unsigned long long n, uint64_t 
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tcp_bulk [-x] [-q] [-e] server PORT NBYTES [SEED] | "
+	fprintf(stderr, "usage: tcp_bulk [-x] [-q] [-e] [-k] server PORT NBYTES [SEED] | "
 			"client HOST PORT NBYTES [SEED] | selftest\n");
 	return 2;
 }
@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 		no_hash |= !strcmp(argv[i], "-x");
 		quiet |= !strcmp(argv[i], "-q");
 		exit_at_once |= !strcmp(argv[i], "-e");
+		keep_running |= !strcmp(argv[i], "-k");
 	}
 	argc -= i;
 	argv += i;
