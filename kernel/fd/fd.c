@@ -121,6 +121,13 @@ int pith_fd_close(int fd)
 	return 0;
 }
 
+void pith_fd_close_all(void)
+{
+	for (int fd = 0; fd < PITH_FD_MAX; fd++)
+		if (table[fd])
+			pith_fd_close(fd);
+}
+
 PITH_SYSCALL1(close, int, fd)
 {
 	return pith_fd_close(fd);

@@ -94,6 +94,9 @@ int pith_fd_install(struct pith_file *f, int min, bool cloexec);
 /* Closes fd as close(2) does: 0, or -EBADF if it is not open. */
 int pith_fd_close(int fd);
 
+/* Closes every fd, as a process's exit does (sockets then close as close(2) would). */
+void pith_fd_close_all(void);
+
 /* The file at fd without taking a reference (single-threaded: valid until the next close of
    fd), or NULL if fd is not open. */
 struct pith_file *pith_fd_get(int fd);

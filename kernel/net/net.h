@@ -162,6 +162,14 @@ void pith_tcp_input(struct pith_pkt *p, const struct pith_ip_info *ip);
 void pith_tcp_icmp_error(uint32_t src, uint32_t dst, const uint8_t *quoted, size_t len,
 			 uint8_t type, uint8_t code) __attribute__((weak));
 
+/*
+ * At exit (netif's exit hook): a Linux process's kernel goes on sending what its closed sockets
+ * still hold after the process is gone; a unikernel's kernel ends with the program. So the
+ * exit waits, running the stack, until every closed TCP connection has had its data and FIN
+ * acknowledged (or given up), at most until deadline (monotonic ns). Weak: UDP-only images.
+ */
+void pith_tcp_exit_drain(uint64_t deadline) __attribute__((weak));
+
 /* ---- Start-up ------------------------------------------------------------------------------- */
 
 /*

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "core/core.h"
+#include "fd/fd.h"
 #include "mem/mem.h"
 #include "net/lower.h"
 #include "net/net.h"
@@ -19,6 +20,7 @@
 #define NETIF_RX_ALIGN	    2	 /* frames start 2 bytes in: the IP header is 4-byte aligned */
 #define NETIF_RX_CAP	    (NETIF_BUF - NETIF_RX_ALIGN)
 #define NETIF_EXIT_DRAIN_NS (100ull * 1000000) /* at exit, wait this long for sends at most */
+#define NETIF_EXIT_LINGER_NS (30ull * 1000000000) /* and this long for TCP's closed sockets */
 
 PITH_COUNTER(netif_rx_frames);
 PITH_COUNTER(netif_tx_frames);
@@ -271,7 +273,12 @@ static void netif_init(void)
    slow, never stuck); then --stats prints the counters, which this reference links in. */
 static void netif_exit(void)
 {
-	uint64_t deadline = pith_time_monotonic_ns() + NETIF_EXIT_DRAIN_NS;
+	uint64_t deadline;
+
+	pith_fd_close_all(); /* as a process's exit: open sockets close (FIN, or RST) */
+	if (pith_tcp_exit_drain)
+		pith_tcp_exit_drain(pith_time_monotonic_ns() + NETIF_EXIT_LINGER_NS);
+	deadline = pith_time_monotonic_ns() + NETIF_EXIT_DRAIN_NS;
 
 	while (pith_netif.present && ring_tail(tx_ring) != tx_published &&
 	       pith_time_monotonic_ns() < deadline) {

@@ -262,3 +262,32 @@ uint64_t pith_tcp_deadline(void)
 }
 
 PITH_POLLER(tcp, .poll = pith_tcp_timers, .deadline = pith_tcp_deadline);
+
+/* A closed socket's connection that still has data or its FIN to deliver. */
+static bool tcp_orphan_sending(const struct tcp_conn *c)
+{
+	switch (c->state) {
+	case TCPS_ESTABLISHED: /* FIN queued behind data the window has not let out yet */
+	case TCPS_CLOSE_WAIT:
+	case TCPS_FIN_WAIT_1:
+	case TCPS_CLOSING:
+	case TCPS_LAST_ACK:
+		return c->file == NULL;
+	default:
+		return false;
+	}
+}
+
+static bool tcp_any_orphan_sending(void)
+{
+	for (const struct tcp_conn *c = pith_tcp->all; c; c = c->next)
+		if (tcp_orphan_sending(c))
+			return true;
+	return false;
+}
+
+void pith_tcp_exit_drain(uint64_t deadline)
+{
+	while (tcp_any_orphan_sending() && pith_time_monotonic_ns() < deadline)
+		pith_io_wait(deadline);
+}
