@@ -199,10 +199,10 @@ static int take_number(struct run_net_args *n, const char *opt, const char *v)
 	long x;
 
 	if (strcmp(opt, "--mtu") == 0) {
-		x = number(v, strlen(v), 576, 9000);
+		x = number(v, strlen(v), 576, 1500);
 		if (x < 0)
-			return fail(n,
-				    "run: --mtu needs a number from 576 to 9000, e.g. --mtu 1500");
+			return fail(n, "run: --mtu needs a number from 576 to 1500 (larger "
+				       "frames are not supported yet), e.g. --mtu 1400");
 		n->cfg->mtu = (uint16_t)x;
 		return 0;
 	}
