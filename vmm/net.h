@@ -14,11 +14,12 @@ struct vm;
 #define NET_PORTS_MAX 32
 
 enum net_kind {
-	NET_NONE,  /* no NIC (the default without --net or -p) */
-	NET_TAP,   /* --net tap:NAME (or an open tap fd, for pith-oci) */
-	NET_PASST, /* user-mode networking through Debian's passt: -p HOST:GUEST, --net user */
+	NET_NONE,   /* no NIC (the default without --net or -p) */
+	NET_TAP,    /* --net tap:NAME (or an open tap fd, for pith-oci) */
+	NET_PASST,  /* user-mode networking through Debian's passt: -p HOST:GUEST, --net user */
 	NET_STREAM, /* --net socket:PATH: an existing UNIX stream socket speaking qemu's stream
-		       framing (each frame preceded by its 4-byte big-endian length), as passt does */
+		       framing (each frame preceded by its 4-byte big-endian length), as passt does
+		     */
 };
 
 struct net_port {
@@ -31,17 +32,17 @@ struct net_port {
 struct net_config {
 	enum net_kind kind;
 	const char *tap_name; /* NET_TAP */
-	int tap_fd;	      /* NET_TAP: an already-open tap fd to use instead of tap_name, or -1 */
-	const char *socket_path; /* NET_STREAM */
+	int tap_fd; /* NET_TAP: an already-open tap fd to use instead of tap_name, or -1 */
+	const char *socket_path;	      /* NET_STREAM */
 	struct net_port ports[NET_PORTS_MAX]; /* NET_PASST */
 	unsigned nports;
-	bool dhcp;	    /* no --ip: ask DHCP (passt answers it; on a tap, whoever is there) */
-	uint32_t ip;	    /* --ip A.B.C.D/N (network order) */
+	bool dhcp;   /* no --ip: ask DHCP (passt answers it; on a tap, whoever is there) */
+	uint32_t ip; /* --ip A.B.C.D/N (network order) */
 	uint8_t prefix_len;
-	uint32_t gateway;   /* --gw, 0: none */
-	uint32_t dns;	    /* --dns, 0: none */
-	uint8_t mac[6];	    /* --mac, or all zero: a random locally administered one */
-	uint16_t mtu;	    /* --mtu, 0: 1500 */
+	uint32_t gateway; /* --gw, 0: none */
+	uint32_t dns;	  /* --dns, 0: none */
+	uint8_t mac[6];	  /* --mac, or all zero: a random locally administered one */
+	uint16_t mtu;	  /* --mtu, 0: 1500 */
 };
 
 /*
@@ -55,8 +56,8 @@ struct net_backend {
 			     and TUNSETOFFLOAD): the descriptors' offload fields are used */
 	/*
 	 * Receives one frame into buf (at most cap bytes), offload fields into *d (zeroed when the
-	 * backend has none). Returns the frame's length, 0 if there is none now, -1 on a fatal error
-	 * (the backend is gone: print nothing, the I/O thread reports it once).
+	 * backend has none). Returns the frame's length, 0 if there is none now, -1 on a fatal
+	 * error (the backend is gone: print nothing, the I/O thread reports it once).
 	 */
 	ssize_t (*recv)(struct net_backend *b, struct pith_net_desc *d, void *buf, size_t cap);
 	/* Sends one frame with d's offload fields. 1 if sent (or dropped for good, e.g. a bad
@@ -78,18 +79,16 @@ struct net_backend {
 /* The backends' constructors (net_tap.c; net_passt.c: passt and stream): 0, or -1 with a
    message in err. */
 int net_tap__open(struct net_backend *b, const struct net_config *cfg, char *err, size_t errlen);
-int net_passt__open(struct net_backend *b, const struct net_config *cfg, char *err,
-		    size_t errlen);
-int net_stream__open(struct net_backend *b, const struct net_config *cfg, char *err,
-		     size_t errlen);
+int net_passt__open(struct net_backend *b, const struct net_config *cfg, char *err, size_t errlen);
+int net_stream__open(struct net_backend *b, const struct net_config *cfg, char *err, size_t errlen);
 
 /* Statistics (printed by `pith run --stats` at exit): what the monitor moved and dropped. */
 struct net_stats {
 	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
-	uint64_t kicks;		 /* ioeventfd wake-ups of the I/O thread */
-	uint64_t guest_wakes;	 /* times the I/O thread ended a guest's wait */
-	uint64_t drop_tx_bad_desc; /* a transmit descriptor outside guest RAM or too long */
-	uint64_t drop_rx_bad_desc; /* a receive buffer outside guest RAM or too small */
+	uint64_t kicks;		    /* ioeventfd wake-ups of the I/O thread */
+	uint64_t guest_wakes;	    /* times the I/O thread ended a guest's wait */
+	uint64_t drop_tx_bad_desc;  /* a transmit descriptor outside guest RAM or too long */
+	uint64_t drop_rx_bad_desc;  /* a receive buffer outside guest RAM or too small */
 	uint64_t drop_rx_no_buffer; /* a frame arrived while the guest had posted no buffer */
 	uint64_t drop_tx_backend;   /* the backend refused a frame */
 };

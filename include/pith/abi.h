@@ -162,13 +162,13 @@ struct pith_hc_net_setup {
 #define PITH_NET_GSO_TCPV4    1u /* a TCP segment larger than the MTU, cut into gso_size pieces */
 
 struct pith_net_desc {
-	uint64_t addr;	      /* IN: guest address of the buffer */
-	uint32_t len;	      /* transmit: IN frame length; receive: IN capacity, OUT frame length */
-	uint8_t flags;	      /* PITH_NET_F_* */
-	uint8_t gso_type;     /* PITH_NET_GSO_* */
-	uint16_t gso_size;    /* bytes of payload per segment */
-	uint16_t hdr_len;     /* bytes of headers before the payload */
-	uint16_t csum_start;  /* offset where checksumming starts */
+	uint64_t addr;	     /* IN: guest address of the buffer */
+	uint32_t len;	     /* transmit: IN frame length; receive: IN capacity, OUT frame length */
+	uint8_t flags;	     /* PITH_NET_F_* */
+	uint8_t gso_type;    /* PITH_NET_GSO_* */
+	uint16_t gso_size;   /* bytes of payload per segment */
+	uint16_t hdr_len;    /* bytes of headers before the payload */
+	uint16_t csum_start; /* offset where checksumming starts */
 	uint16_t csum_offset; /* where to store it, from csum_start */
 	uint16_t reserved;
 };
@@ -189,9 +189,9 @@ struct pith_net_ring {
 #define PITH_BOOT_MAGIC 0x48544950u /* "PITH" */
 #define PITH_BOOT_TRACE (1u << 0)   /* print every syscall (pith run --trace) */
 #define PITH_BOOT_COMPAT                                                                           \
-	(1u << 1) /* the program is a separate static Linux ELF (no Pith note)                     \
-		     loaded beside Pith's compat kernel: enter it at `entry`                       \
-		     instead of musl's _start; its syscalls trap */
+	(1u << 1)		  /* the program is a separate static Linux ELF (no Pith note)     \
+				     loaded beside Pith's compat kernel: enter it at `entry`       \
+				     instead of musl's _start; its syscalls trap */
 #define PITH_BOOT_STATS (1u << 2) /* print the kernel's counters at exit (pith run --stats) */
 
 /* The NIC and the IP configuration (boot info `net`). Addresses in network byte order. */
@@ -200,12 +200,12 @@ struct pith_net_ring {
 #define PITH_NET_OFFLOADS (1u << 2) /* the backend takes PITH_NET_F_NEEDS_CSUM and GSO frames */
 
 struct pith_net_info {
-	uint32_t flags;	   /* PITH_NET_* */
-	uint16_t mtu;	   /* largest IP packet, 576..9000 (usually 1500) */
-	uint8_t mac[6];	   /* the NIC's MAC address */
-	uint32_t ip;	   /* static address, or 0 with PITH_NET_DHCP */
-	uint32_t gateway;  /* default route, or 0 */
-	uint32_t dns;	   /* name server, or 0 */
+	uint32_t flags;	    /* PITH_NET_* */
+	uint16_t mtu;	    /* largest IP packet, 576..9000 (usually 1500) */
+	uint8_t mac[6];	    /* the NIC's MAC address */
+	uint32_t ip;	    /* static address, or 0 with PITH_NET_DHCP */
+	uint32_t gateway;   /* default route, or 0 */
+	uint32_t dns;	    /* name server, or 0 */
 	uint8_t prefix_len; /* netmask length of ip, 0..32 */
 	uint8_t reserved[3];
 };

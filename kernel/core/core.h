@@ -73,10 +73,12 @@ struct pith_hook {
 
 #define PITH_INIT_HOOK(name_, fn_)                                                                 \
 	static const struct pith_hook pith_init_hook_##name_                                       \
-	    __attribute__((used, section("pith_init_hooks"), aligned(sizeof(void *)))) = {#name_, fn_}
+	    __attribute__((used, section("pith_init_hooks"), aligned(sizeof(void *)))) = {#name_,  \
+											  fn_}
 #define PITH_EXIT_HOOK(name_, fn_)                                                                 \
 	static const struct pith_hook pith_exit_hook_##name_                                       \
-	    __attribute__((used, section("pith_exit_hooks"), aligned(sizeof(void *)))) = {#name_, fn_}
+	    __attribute__((used, section("pith_exit_hooks"), aligned(sizeof(void *)))) = {#name_,  \
+											  fn_}
 
 /* Runs every init hook (pith_boot does, once). */
 void pith_run_init_hooks(void);

@@ -57,11 +57,11 @@ struct pith_file_watch {
 
 struct pith_file {
 	const struct pith_file_ops *ops;
-	void *priv;		  /* the owner's state (a socket, a pipe end) */
-	unsigned refs;		  /* fds and epoll registrations do not count: only fds */
-	unsigned flags;		  /* O_NONBLOCK, O_APPEND and the access mode (O_RDONLY ...) */
-	uint64_t rcv_timeout_ns;  /* SO_RCVTIMEO: 0 waits forever */
-	uint64_t snd_timeout_ns;  /* SO_SNDTIMEO: 0 waits forever */
+	void *priv;		 /* the owner's state (a socket, a pipe end) */
+	unsigned refs;		 /* fds and epoll registrations do not count: only fds */
+	unsigned flags;		 /* O_NONBLOCK, O_APPEND and the access mode (O_RDONLY ...) */
+	uint64_t rcv_timeout_ns; /* SO_RCVTIMEO: 0 waits forever */
+	uint64_t snd_timeout_ns; /* SO_SNDTIMEO: 0 waits forever */
 	struct pith_file_watch watchers; /* list head (circular), never a watcher itself */
 };
 
@@ -135,9 +135,9 @@ struct pith_synth_file {
 	size_t (*fill)(char *buf, size_t cap);
 };
 
-#define PITH_SYNTH_FILE(name_, path_, fill_)                                                      \
+#define PITH_SYNTH_FILE(name_, path_, fill_)                                                       \
 	static const struct pith_synth_file pith_synth_##name_                                     \
 	    __attribute__((used, section("pith_synth_files"), aligned(sizeof(void *)))) = {path_,  \
-											    fill_}
+											   fill_}
 
 #endif

@@ -17,10 +17,22 @@
  */
 
 /* ---- Byte order ------------------------------------------------------------------------- */
-static inline uint16_t pith_htons(uint16_t x) { return __builtin_bswap16(x); }
-static inline uint16_t pith_ntohs(uint16_t x) { return __builtin_bswap16(x); }
-static inline uint32_t pith_htonl(uint32_t x) { return __builtin_bswap32(x); }
-static inline uint32_t pith_ntohl(uint32_t x) { return __builtin_bswap32(x); }
+static inline uint16_t pith_htons(uint16_t x)
+{
+	return __builtin_bswap16(x);
+}
+static inline uint16_t pith_ntohs(uint16_t x)
+{
+	return __builtin_bswap16(x);
+}
+static inline uint32_t pith_htonl(uint32_t x)
+{
+	return __builtin_bswap32(x);
+}
+static inline uint32_t pith_ntohl(uint32_t x)
+{
+	return __builtin_bswap32(x);
+}
 
 /* ---- Counters: every dropped packet increments a named one ------------------------------ */
 
@@ -40,7 +52,7 @@ struct pith_counter {
 	static const struct pith_counter pith_counter_##name_                                      \
 	    __attribute__((used, section("pith_counters"), aligned(sizeof(void *)))) = {           \
 		#name_, &pith_cnt_##name_}
-#define PITH_COUNT(name_)	(pith_cnt_##name_++)
+#define PITH_COUNT(name_)	 (pith_cnt_##name_++)
 #define PITH_COUNT_ADD(name_, n) (pith_cnt_##name_ += (n))
 
 /* ---- Packets -------------------------------------------------------------------------------- */
@@ -52,10 +64,10 @@ struct pith_counter {
 #define PITH_PKT_CSUM_VALID 1u /* receive: the host verified the checksums (skip ours) */
 
 struct pith_pkt {
-	uint8_t *data;	/* first byte of the current layer */
-	uint32_t len;	/* bytes from data to the end of the packet */
-	uint32_t flags; /* PITH_PKT_* */
-	uint8_t *buf;	/* the whole buffer (transmit packets: owned, PITH_PKT_BUF_SIZE) */
+	uint8_t *data;	       /* first byte of the current layer */
+	uint32_t len;	       /* bytes from data to the end of the packet */
+	uint32_t flags;	       /* PITH_PKT_* */
+	uint8_t *buf;	       /* the whole buffer (transmit packets: owned, PITH_PKT_BUF_SIZE) */
 	struct pith_pkt *next; /* free list, queues (ARP's pending packet, reassembly) */
 };
 
@@ -75,15 +87,15 @@ void pith_pkt_pull(struct pith_pkt *p, size_t n);
 /* ---- The NIC (netif.c) -------------------------------------------------------------------- */
 
 struct pith_netif {
-	bool present;	   /* the monitor gave a NIC and it is set up */
-	bool configured;   /* the address below is valid (static, or DHCP finished) */
-	bool offloads;	   /* the backend takes checksum offload (PITH_NET_OFFLOADS) */
+	bool present;	 /* the monitor gave a NIC and it is set up */
+	bool configured; /* the address below is valid (static, or DHCP finished) */
+	bool offloads;	 /* the backend takes checksum offload (PITH_NET_OFFLOADS) */
 	uint8_t mac[6];
-	uint16_t mtu;	   /* largest IP packet */
-	uint32_t ip;	   /* our address, 0 until configured */
+	uint16_t mtu; /* largest IP packet */
+	uint32_t ip;  /* our address, 0 until configured */
 	uint32_t netmask;
-	uint32_t gateway;  /* 0: none */
-	uint32_t dns;	   /* 0: none */
+	uint32_t gateway; /* 0: none */
+	uint32_t dns;	  /* 0: none */
 };
 
 extern struct pith_netif pith_netif;
@@ -103,7 +115,7 @@ uint32_t pith_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t le
 
 /* ---- Ethernet (eth.c) and ARP (arp.c) ----------------------------------------------------- */
 
-#define PITH_ETH_HLEN 14
+#define PITH_ETH_HLEN  14
 #define PITH_ETH_P_IP  0x0800
 #define PITH_ETH_P_ARP 0x0806
 
@@ -125,9 +137,9 @@ void pith_arp_output(struct pith_pkt *p, uint32_t next_hop);
 
 /* What the IP layer tells a transport about the packet it passes up. */
 struct pith_ip_info {
-	uint32_t src, dst;     /* network order */
+	uint32_t src, dst; /* network order */
 	uint8_t proto, ttl, tos;
-	const uint8_t *hdr;    /* the IP header (for ICMP errors that quote it) */
+	const uint8_t *hdr; /* the IP header (for ICMP errors that quote it) */
 	uint16_t hdr_len;
 };
 

@@ -11,15 +11,15 @@
 #include "time/time.h"
 #include "time/wait.h"
 
-#define RING		    PITH_NET_RING_SIZE
-#define NETIF_BUF	    PITH_PKT_BUF_SIZE
-#define NETIF_RX_BATCH	    32	/* frames handled before their buffers are posted again */
-#define NETIF_RX_PER_POLL   256 /* frames one poll handles at most (then it yields) */
-#define NETIF_DHCP_TIMEOUT  (5ull * 1000000000)
-#define NETIF_MTU_MAX	    1500 /* receive buffers of PITH_PKT_BUF_SIZE hold 1514-byte frames */
-#define NETIF_RX_ALIGN	    2	 /* frames start 2 bytes in: the IP header is 4-byte aligned */
-#define NETIF_RX_CAP	    (NETIF_BUF - NETIF_RX_ALIGN)
-#define NETIF_EXIT_DRAIN_NS (100ull * 1000000) /* at exit, wait this long for sends at most */
+#define RING		     PITH_NET_RING_SIZE
+#define NETIF_BUF	     PITH_PKT_BUF_SIZE
+#define NETIF_RX_BATCH	     32	 /* frames handled before their buffers are posted again */
+#define NETIF_RX_PER_POLL    256 /* frames one poll handles at most (then it yields) */
+#define NETIF_DHCP_TIMEOUT   (5ull * 1000000000)
+#define NETIF_MTU_MAX	     1500 /* receive buffers of PITH_PKT_BUF_SIZE hold 1514-byte frames */
+#define NETIF_RX_ALIGN	     2	  /* frames start 2 bytes in: the IP header is 4-byte aligned */
+#define NETIF_RX_CAP	     (NETIF_BUF - NETIF_RX_ALIGN)
+#define NETIF_EXIT_DRAIN_NS  (100ull * 1000000)	  /* at exit, wait this long for sends at most */
 #define NETIF_EXIT_LINGER_NS (30ull * 1000000000) /* and this long for TCP's closed sockets */
 
 PITH_COUNTER(netif_rx_frames);

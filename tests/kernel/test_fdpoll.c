@@ -18,8 +18,9 @@
 #define SYSCALLS(X)                                                                                \
 	X(read)                                                                                    \
 	X(write)                                                                                   \
-	X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(ioctl) X(fstat) X(lseek) X(pipe2) X(eventfd2)   \
-	    X(poll) X(select) X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(pread64)
+	X(close)                                                                                   \
+	X(dup) X(dup2) X(dup3) X(fcntl) X(ioctl) X(fstat) X(lseek) X(pipe2) X(eventfd2) X(poll)    \
+	    X(select) X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(pread64)
 #define DECLARE(name) long pith_sys_##name(long a, long b, long c, long d, long e, long f);
 SYSCALLS(DECLARE)
 

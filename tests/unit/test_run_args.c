@@ -371,7 +371,8 @@ static void test_net_errors_other(void)
 {
 	static const char macu[] = "run: --mac needs a unicast MAC address, e.g. "
 				   "--mac 02:00:00:00:00:01";
-	static const char mtu[] = "run: --mtu needs a number from 576 to 1500 (larger frames are not supported yet), e.g. --mtu 1400";
+	static const char mtu[] = "run: --mtu needs a number from 576 to 1500 (larger frames are "
+				  "not supported yet), e.g. --mtu 1400";
 
 	expect_error(ARGS("--mac"), macu);
 	expect_error(ARGS("--net", "user", "--mac", "03:00:00:00:00:01", "img"), macu);

@@ -377,7 +377,7 @@ static void test_nagle_delack(void)
 	CHECK_U64(link_b.tx_segs, segs_b); /* "a" arrived at 10 ms: B's ACK is delayed */
 	link_run(60 * NS_MS);
 	CHECK_U64(link_b.tx_segs, segs_b + 1); /* the delayed ACK, 40 ms later */
-	CHECK_U64(link_a.tx_segs, segs + 2); /* then "b" left */
+	CHECK_U64(link_a.tx_segs, segs + 2);   /* then "b" left */
 	CHECK(link_last[1].flags == TCP_F_ACK && link_last[1].len == 0);
 	CHECK_U64(sk_setint(&link_a, p.a, IPPROTO_TCP, TCP_NODELAY, 1), 0);
 	segs = link_a.tx_segs;
