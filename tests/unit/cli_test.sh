@@ -53,7 +53,7 @@ test_inspect_pith_image() {
 	t_status "inspect tiny" 0
 	t_out_has "inspect tiny" "kind          Pith image"
 	t_out_has "inspect tiny" "ABI version   $ABI (this pith runs it)"
-	t_out_has "inspect tiny" "components    core console"
+	t_out_has "inspect tiny" "components    console core"
 	t_out_has "inspect tiny" "segments      4"
 	t_out_has "inspect tiny" " (_start)"
 	t_out_has "inspect tiny" " rw- "
