@@ -187,7 +187,7 @@ not --net tap; drop -p, or use --net user"
 	t_err "--ip without a network" \
 		"pith: run: --ip needs a network; add --net tap:NAME, --net user or -p HOST:GUEST"
 	t_run "$PITH" run --net user --mtu 100 x.pith
-	t_err "bad --mtu" "pith: run: --mtu needs a number from 576 to 9000, e.g. --mtu 1500"
+	t_err "bad --mtu" "pith: run: --mtu needs a number from 576 to 1500 (larger frames are not supported yet), e.g. --mtu 1400"
 }
 
 # Whether something listens on TCP port $1 of this host (ss, from iproute2).
