@@ -42,42 +42,39 @@ long pith_iov_import(const struct iovec *iov, int iovcnt, bool write_side)
 	return (long)total;
 }
 
-size_t pith_iov_to(const struct iovec *iov, int iovcnt, size_t skip, const void *src, size_t n)
+/* Copies n bytes between buf and the iovecs after skipping `skip` of their bytes. */
+static size_t iov_copy(const struct iovec *iov, int iovcnt, size_t skip, char *buf, size_t n,
+		       bool to_iov)
 {
 	size_t done = 0;
 
 	for (int i = 0; i < iovcnt && done < n; i++) {
 		size_t len = iov[i].iov_len;
+		char *at;
 
 		if (skip >= len) {
 			skip -= len;
 			continue;
 		}
+		at = (char *)iov[i].iov_base + skip;
 		len -= skip;
 		len = len < n - done ? len : n - done;
-		memcpy((char *)iov[i].iov_base + skip, (const char *)src + done, len);
+		if (to_iov)
+			memcpy(at, buf + done, len);
+		else
+			memcpy(buf + done, at, len);
 		done += len;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t pith_iov_to(const struct iovec *iov, int iovcnt, size_t skip, const void *src, size_t n)
+{
+	return iov_copy(iov, iovcnt, skip, (char *)(uintptr_t)src, n, true);
+}
+
 size_t pith_iov_from(const struct iovec *iov, int iovcnt, size_t skip, void *dst, size_t n)
 {
-	size_t done = 0;
-
-	for (int i = 0; i < iovcnt && done < n; i++) {
-		size_t len = iov[i].iov_len;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		len -= skip;
-		len = len < n - done ? len : n - done;
-		memcpy((char *)dst + done, (const char *)iov[i].iov_base + skip, len);
-		done += len;
-		skip = 0;
-	}
-	return done;
+	return iov_copy(iov, iovcnt, skip, dst, n, false);
 }
