@@ -231,51 +231,7 @@ void pith_fd_close_all(void)
 {
 }
 
-long pith_iov_import(const struct iovec *iov, int iovcnt, bool write_side)
-{
-	size_t total = 0;
-
-	(void)write_side;
-	if (iovcnt < 0 || iovcnt > PITH_IOV_MAX)
-		return -EINVAL;
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	return total > PITH_MAX_RW_COUNT ? PITH_MAX_RW_COUNT : (long)total;
-}
-
-/* Copies n bytes between buf and the iovecs after skipping `skip` bytes of them. */
-static size_t iov_copy(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t n,
-		       bool to_iov)
-{
-	size_t done = 0;
-
-	for (int i = 0; i < iovcnt && done < n; i++) {
-		size_t len = iov[i].iov_len, k;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		k = len - skip < n - done ? len - skip : n - done;
-		if (to_iov)
-			memcpy((char *)iov[i].iov_base + skip, (char *)buf + done, k);
-		else
-			memcpy((char *)buf + done, (char *)iov[i].iov_base + skip, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
-}
-
-size_t pith_iov_to(const struct iovec *iov, int iovcnt, size_t skip, const void *src, size_t n)
-{
-	return iov_copy(iov, iovcnt, skip, (void *)src, n, true);
-}
-
-size_t pith_iov_from(const struct iovec *iov, int iovcnt, size_t skip, void *dst, size_t n)
-{
-	return iov_copy(iov, iovcnt, skip, dst, n, false);
-}
+/* The iovec helpers are the kernel's own (kernel/fd/iov.c, linked in). */
 
 /* ---- The monitor: hypercalls and the NIC's rings ------------------------------------------ */
 
