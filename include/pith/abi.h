@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define PITH_ABI_VERSION 2u
+#define PITH_ABI_VERSION 3u
 
 /* ---- The image: an ELF note identifies a Pith image and its ABI ------------------------- */
 
@@ -67,7 +67,8 @@ struct pith_note_abi {
 #define PITH_HC_EXIT	  (PITH_HC_PORT_BASE + 2) /* struct pith_hc_exit */
 #define PITH_HC_PANIC	  (PITH_HC_PORT_BASE + 3) /* struct pith_hc_panic */
 #define PITH_HC_NET_SETUP (PITH_HC_PORT_BASE + 4) /* struct pith_hc_net_setup */
-#define PITH_HC_COUNT	  5
+#define PITH_HC_BLK_SETUP (PITH_HC_PORT_BASE + 5) /* struct pith_hc_blk_setup */
+#define PITH_HC_COUNT	  6
 
 /*
  * Doorbell ports: also open to the guest, but bound to an ioeventfd in the host kernel, so a
@@ -76,6 +77,7 @@ struct pith_note_abi {
  * a device that was never set up ends the guest like any unknown port.
  */
 #define PITH_NET_KICK_PORT 0x510 /* the NIC's rings have new work (see struct pith_net_ring) */
+#define PITH_BLK_KICK_PORT 0x511 /* some disk's ring has new requests (struct pith_blk_ring) */
 
 /*
  * Trap ports: used only by the monitor's CPL0 stubs, with `out %al, $imm8` (no register or
@@ -125,6 +127,17 @@ struct pith_hc_net_setup {
 	uint64_t rx_ring;  /* IN: guest address of the receive ring (guest produces buffers) */
 	int32_t status;	   /* OUT */
 	uint32_t reserved; /* IN: zero */
+};
+
+/*
+ * Attach one disk's request ring (struct pith_blk_ring, in guest RAM, 64-byte aligned). Once per
+ * disk per boot, for disk < boot info's disk_count; status 0 on success, else a negative errno
+ * (-ENODEV: no such disk, -EBUSY: already set up, -EINVAL: bad ring address).
+ */
+struct pith_hc_blk_setup {
+	uint64_t ring;	 /* IN: guest address of the disk's ring */
+	uint32_t disk;	 /* IN: index into boot info's disks[] */
+	int32_t status;	 /* OUT */
 };
 
 /* ---- The NIC: two descriptor rings in guest memory ------------------------------------- */
@@ -184,6 +197,57 @@ struct pith_net_ring {
 	struct pith_net_desc desc[PITH_NET_RING_SIZE];
 };
 
+/* ---- Disks: one request ring per disk in guest memory ----------------------------------- */
+
+/*
+ * The guest fills slots [tail, head) with requests and advances `head`; the monitor's I/O thread
+ * serves them in order (a write is in the host file, with pwrite, before its slot completes; a
+ * flush returns after fdatasync), stores each one's status and advances `tail`. Slots before
+ * `tail` are the guest's again. Indices, barriers and the kick/wake protocol are the NIC's
+ * (see struct pith_net_ring), with PITH_BLK_KICK_PORT as the doorbell (one for all disks: the
+ * I/O thread looks at every disk's ring when it rings). Several requests may be in flight.
+ * The monitor checks every request against guest RAM and the disk's size each time it serves
+ * it; a bad one completes with -EINVAL (never trusted, never fatal to the monitor).
+ */
+#define PITH_BLK_MAX	   8u	      /* disks per guest */
+#define PITH_BLK_RING_SIZE 64u	      /* slots per ring (a power of two) */
+#define PITH_BLK_REQ_MAX   (1u << 20) /* largest request, in bytes */
+#define PITH_BLK_MOUNT_MAX 64u	      /* bytes of a mount point, NUL included */
+
+#define PITH_BLK_OP_READ  0u /* read len bytes at sector into addr */
+#define PITH_BLK_OP_WRITE 1u /* write len bytes from addr at sector */
+#define PITH_BLK_OP_FLUSH 2u /* every completed write is durable (fdatasync) when it completes */
+
+struct pith_blk_desc {
+	uint64_t sector;   /* IN: first sector (units of the disk's sector_size) */
+	uint64_t addr;	   /* IN: guest address of the buffer */
+	uint32_t len;	   /* IN: bytes, a multiple of sector_size, 1..PITH_BLK_REQ_MAX; 0 for FLUSH */
+	uint8_t op;	   /* IN: PITH_BLK_OP_* */
+	uint8_t reserved[3];
+	int32_t status;	   /* OUT: 0, or -EIO (host error), -EINVAL (bad request), -EROFS */
+	uint32_t cookie;   /* IN: the guest's own, left alone by the monitor */
+};
+
+struct pith_blk_ring {
+	uint32_t head; /* written by the guest */
+	uint32_t pad0[15];
+	uint32_t tail; /* written by the monitor */
+	uint32_t pad1[15];
+	uint32_t kick; /* set by the monitor, cleared by the guest */
+	uint32_t wake; /* set by the guest, cleared by the monitor */
+	uint32_t pad2[14];
+	struct pith_blk_desc desc[PITH_BLK_RING_SIZE];
+};
+
+#define PITH_BLK_RO (1u << 0) /* read-only: writes complete with -EROFS; mount it read-only */
+
+struct pith_blk_info {
+	uint64_t sectors;     /* capacity, in sectors */
+	uint32_t sector_size; /* 512 (the host file's size is a multiple of it; a tail is unused) */
+	uint32_t flags;	      /* PITH_BLK_* */
+	char mount[PITH_BLK_MOUNT_MAX]; /* absolute mount point, NUL-terminated ("/data") */
+};
+
 /* ---- Boot info: where the monitor tells the guest about its world ------------------------ */
 
 #define PITH_BOOT_MAGIC 0x48544950u /* "PITH" */
@@ -236,6 +300,9 @@ struct pith_boot_info {
 	uint32_t envc;
 	uint8_t seed[32]; /* random bytes from the host's getrandom() */
 	struct pith_net_info net;
+	uint32_t disk_count; /* disks[0..disk_count) exist (at most PITH_BLK_MAX) */
+	uint32_t reserved2;
+	struct pith_blk_info disks[PITH_BLK_MAX];
 };
 
 /* Status codes of `pith run` that are not the guest's own exit status. */

@@ -16,6 +16,7 @@
  */
 struct pith_file;
 struct pith_sock_ops; /* kernel/net/socket.h */
+struct stat;
 
 /* Readiness, as epoll's event bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, ...). */
 typedef uint32_t pith_events_t;
@@ -35,6 +36,18 @@ struct pith_file_ops {
 	void (*release)(struct pith_file *f);
 	/* fstat's st_mode file type (S_IFSOCK, S_IFIFO, S_IFCHR, ...). */
 	unsigned mode;
+	/*
+	 * Seekable files (the VFS's files: kernel/vfs/). NULL for streams: pread/pwrite/lseek
+	 * answer -ESPIPE. readv/writev then use and advance f->pos themselves (O_APPEND included).
+	 */
+	long (*preadv)(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total,
+		       uint64_t pos);
+	long (*pwritev)(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total,
+			uint64_t pos);
+	/* lseek: the new position (stored in f->pos) or -errno. */
+	long (*lseek)(struct pith_file *f, int64_t off, int whence);
+	/* fstat: fills *st completely. NULL: the fd layer's generic answer from `mode`. */
+	long (*stat)(struct pith_file *f, struct stat *st);
 	/* Socket operations (kernel/net/socket.h), or NULL: socket calls answer -ENOTSOCK. */
 	const struct pith_sock_ops *sock;
 };
@@ -62,6 +75,7 @@ struct pith_file {
 	unsigned flags;		 /* O_NONBLOCK, O_APPEND and the access mode (O_RDONLY ...) */
 	uint64_t rcv_timeout_ns; /* SO_RCVTIMEO: 0 waits forever */
 	uint64_t snd_timeout_ns; /* SO_SNDTIMEO: 0 waits forever */
+	uint64_t pos;		 /* seekable files: the file position */
 	struct pith_file_watch watchers; /* list head (circular), never a watcher itself */
 };
 
@@ -122,22 +136,5 @@ long pith_iov_import(const struct iovec *iov, int iovcnt, bool write_side);
 /* Copies between a kernel buffer and iovecs (already checked), skipping `skip` bytes of iov. */
 size_t pith_iov_to(const struct iovec *iov, int iovcnt, size_t skip, const void *src, size_t n);
 size_t pith_iov_from(const struct iovec *iov, int iovcnt, size_t skip, void *dst, size_t n);
-
-/*
- * Synthesized read-only files, until a filesystem exists (issue 4): open/openat of exactly
- * `path` (O_RDONLY) gives a file whose contents `fill` writes at open time (at most cap bytes;
- * returns the length). Registered where the component that knows the contents is linked:
- *   PITH_SYNTH_FILE(resolv_conf, "/etc/resolv.conf", resolv_fill);
- * Any other path: -ENOENT.
- */
-struct pith_synth_file {
-	const char *path;
-	size_t (*fill)(char *buf, size_t cap);
-};
-
-#define PITH_SYNTH_FILE(name_, path_, fill_)                                                       \
-	static const struct pith_synth_file pith_synth_##name_                                     \
-	    __attribute__((used, section("pith_synth_files"), aligned(sizeof(void *)))) = {path_,  \
-											   fill_}
 
 #endif

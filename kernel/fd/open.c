@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "fd/internal.h"
+#include "vfs/vfs.h"
 #include "mem/mem.h"
 #include "syscall/syscall.h"
 

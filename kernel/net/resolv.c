@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fd/fd.h"
+#include "vfs/vfs.h"
 #include "net/net.h"
 
 /* Referenced by socket.c so that every image with sockets links this file. */
