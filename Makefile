@@ -29,7 +29,7 @@ MONCFLAGS = $(HOSTCFLAGS) -isystem $(MON_HOSTINC)
 # Debian packages the build and the tests need. `make deps` installs the missing ones.
 DEB_PACKAGES := gcc make binutils perl util-linux strace linux-libc-dev musl-tools dpkg-dev \
                 ca-certificates debian-archive-keyring passt iproute2 curl iputils-ping clang \
-                libclang-rt-14-dev
+                libclang-rt-14-dev e2fsprogs
 
 .PHONY: all deps run run-hello check clean distclean
 all: $(PITH) $(PITHCC) toolchain

@@ -111,3 +111,7 @@ check-boot: all
 # Networking: host tests of the stack, the fuzzer, and tests that boot guests on taps in
 # network namespaces (tests/net/).
 include tests/net/build.mk
+
+# Storage: host tests of the block cache, ramfs and ext2, the fuzzer, guest suites with disks
+# (tests/fs/).
+include tests/fs/build.mk
