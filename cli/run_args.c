@@ -134,6 +134,9 @@ static int take_option(struct parser *p, int argc, char **argv, int *i)
 	m = run_net_args__take(&p->net, argc, argv, i);
 	if (m != 0)
 		return m > 0 ? RUN_ARGS_OK : RUN_ARGS_ERROR;
+	m = run_disk_args__take(&p->cfg->blk, argc, argv, i, p->err, p->errlen);
+	if (m != 0)
+		return m > 0 ? RUN_ARGS_OK : RUN_ARGS_ERROR;
 	return fail(p, "run: unknown option '%s'; see 'pith help'", a);
 }
 
@@ -173,7 +176,8 @@ static int parse_all(struct parser *p, int argc, char **argv)
 	}
 	if (i >= argc)
 		return fail(p, "run: no image given; see 'pith help'");
-	if (run_net_args__finish(&p->net) < 0)
+	if (run_net_args__finish(&p->net) < 0 ||
+	    run_disk_args__finish(&p->cfg->blk, p->err, p->errlen) < 0)
 		return RUN_ARGS_ERROR;
 	return take_guest_args(p, argc, argv, i,
 			       i + 1 < argc && strcmp(argv[i + 1], "--") == 0 ? i + 2 : i + 1);
@@ -207,6 +211,7 @@ void run_args__free(struct vmm_config *cfg)
 {
 	free((void *)cfg->argv);
 	free((void *)cfg->envp);
+	run_disk_args__free(&cfg->blk);
 	cfg->argv = NULL;
 	cfg->envp = NULL;
 	cfg->argc = cfg->envc = 0;

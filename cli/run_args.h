@@ -15,10 +15,12 @@ enum { RUN_ARGS_OK = 0, RUN_ARGS_HELP = 1, RUN_ARGS_ERROR = -1 };
  * Parse argv (the arguments after "run") into cfg: image_path, mem_size, argc/argv (argv[0] is
  * the image path as given), envc/envp (only the -e variables; "-e NAME" copies NAME=value from
  * host_env, or nothing if NAME is unset there; a later -e for the same NAME replaces an earlier
- * one), trace, verbose, selftest_seccomp, stats, and the NIC (net: validated, see
- * cli/run_net_args.c; tap_fd is -1 unless --tap-fd was given). compat_kernel is left NULL. Returns
- * RUN_ARGS_OK, RUN_ARGS_HELP (for -h/--help), or RUN_ARGS_ERROR with a one-line message in err,
- * without the "pith: " prefix. On RUN_ARGS_OK the caller frees with run_args__free.
+ * one), trace, verbose, selftest_seccomp, stats, the NIC (net: validated, see
+ * cli/run_net_args.c; tap_fd is -1 unless --tap-fd was given) and the disks (blk: the syntax
+ * validated, see cli/run_disk_args.c; the files are checked when the monitor opens them).
+ * compat_kernel is left NULL. Returns RUN_ARGS_OK, RUN_ARGS_HELP (for -h/--help), or RUN_ARGS_ERROR
+ * with a one-line message in err, without the "pith: " prefix. On RUN_ARGS_OK the caller frees with
+ * run_args__free.
  */
 int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *host_env, char *err,
 		    size_t errlen);
@@ -48,5 +50,15 @@ int run_net_args__take(struct run_net_args *n, int argc, char **argv, int *i);
 
 /* After the last option: the kind that -p implies, dhcp, and the checks across options. */
 int run_net_args__finish(struct run_net_args *n);
+
+/* The disk option at argv[*i] (--disk), if it is one: 1 taken, 0 not one, -1 error (in err). */
+int run_disk_args__take(struct blk_config *cfg, int argc, char **argv, int *i, char *err,
+			size_t errlen);
+
+/* After the last option: default mount points (/mnt/disk<N>), no mount point twice or nested. */
+int run_disk_args__finish(struct blk_config *cfg, char *err, size_t errlen);
+
+/* Frees the file names run_disk_args__take copied. */
+void run_disk_args__free(struct blk_config *cfg);
 
 #endif

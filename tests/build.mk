@@ -16,12 +16,13 @@ UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
 # Each unit test and the sources it is linked with.
 UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp \
 	      test_paging test_hypercall test_cpuid_cache test_net_ring test_net_stream \
-	      test_net_passt
+	      test_net_passt test_blk_ring test_disk_args
 UNIT_SRCS_test_elf := vmm/elf.c
 UNIT_SRCS_test_elf_fuzz := vmm/elf.c
 UNIT_SRCS_test_guestmem := vmm/guestmem.c
 UNIT_SRCS_test_size := cli/size.c
-UNIT_SRCS_test_run_args := cli/run_args.c cli/run_net_args.c cli/size.c
+UNIT_SRCS_test_run_args := cli/run_args.c cli/run_net_args.c cli/run_disk_args.c cli/size.c
+UNIT_SRCS_test_disk_args := cli/run_args.c cli/run_net_args.c cli/run_disk_args.c cli/size.c
 UNIT_SRCS_test_seccomp := vmm/seccomp.c vmm/print.c
 UNIT_SRCS_test_paging := vmm/layout.c vmm/elf.c vmm/guestmem.c vmm/x86_64/paging.c \
 			 vmm/x86_64/desc.c
@@ -30,6 +31,7 @@ UNIT_SRCS_test_cpuid_cache := vmm/x86_64/cpuid_cache.c
 UNIT_SRCS_test_net_ring := vmm/net_io.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
 UNIT_SRCS_test_net_stream := vmm/net_passt.c
 UNIT_SRCS_test_net_passt := vmm/net_passt.c
+UNIT_SRCS_test_blk_ring := vmm/blk_io.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
 
 # $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
 define UNIT_TEST_RULE
@@ -77,18 +79,19 @@ UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/tes
 	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp" \
 	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall" "$(1)/test_cpuid_cache" \
 	   "$(1)/test_net_ring" "$(1)/test_net_stream" \
-	   "$(1)/test_net_passt"
+	   "$(1)/test_net_passt" "$(1)/test_blk_ring" "$(1)/test_disk_args"
 
 .PHONY: check check-unit check-unit-valgrind check-cli
 check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)
 	@tests/lib/run-tests.sh check-unit $(call UNIT_RUN,$(UNIT_B))
 
 # The same tests without sanitizers, under valgrind (not part of `make check`: slower). Not
-# test_seccomp: valgrind cannot install seccomp filters for the program it runs.
+# test_seccomp nor test_blk_ring (its disk thread installs its filter): valgrind cannot install
+# seccomp filters for the program it runs.
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 check-unit-valgrind: $(UNIT_TESTS:%=$(UNIT_B)/plain/%) $(FIXTURES)
 	@TEST_WRAPPER="$(VALGRIND)" tests/lib/run-tests.sh check-unit-valgrind \
-		$(filter-out %/test_seccomp",$(call UNIT_RUN,$(UNIT_B)/plain))
+		$(filter-out %/test_seccomp" %/test_blk_ring",$(call UNIT_RUN,$(UNIT_B)/plain))
 
 check-cli: $(PITH) $(FIXTURES)
 	@tests/lib/run-tests.sh check-cli "tests/unit/cli_test.sh $(PITH) $(FIX_B)"

@@ -9,6 +9,7 @@
 
 #include <pith/abi.h>
 
+#include "blk.h"
 #include "vm.h"
 
 #define ALIGN16(x) (((x) + 15) & ~(uint64_t)15)
@@ -119,4 +120,15 @@ int bootinfo__write(struct vm *vm, char *err, size_t errlen)
 	if (host__facts(bi, err, errlen) < 0)
 		return -1;
 	return strings__write(vm, bi, at, err, errlen);
+}
+
+void bootinfo__write_disks(struct vm *vm)
+{
+	struct pith_boot_info *bi = guest_mem__raw(&vm->mem, PITH_BOOTINFO_BASE, sizeof(*bi));
+
+	if (!vm->blk)
+		return;
+	bi->disk_count = vm->cfg->blk.count;
+	for (unsigned i = 0; i < bi->disk_count; i++)
+		blk_dev__info(vm, i, &bi->disks[i]);
 }

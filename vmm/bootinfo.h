@@ -12,4 +12,8 @@ struct vm;
  */
 int bootinfo__write(struct vm *vm, char *err, size_t errlen);
 
+/* Fill the boot info's disk_count and disks[] from vm->blk (nothing without disks). The disks
+   are opened after the rest of the boot info is written (see blk_dev__init). */
+void bootinfo__write_disks(struct vm *vm);
+
 #endif

@@ -9,6 +9,8 @@
 #include <pith/abi.h>
 
 #include "abicheck.h"
+#include "blk.h"
+#include "blk_io.h"
 #include "bootinfo.h"
 #include "compat.h"
 #include "crash.h"
@@ -191,6 +193,21 @@ static void cpuid__fetch_nothing(void *unused)
 	(void)unused;
 }
 
+/*
+ * The disks are opened once the monitor's fd table is its own: a lock taken in the table the
+ * helper keeps would outlive `pith run` until the VM's teardown ends.
+ */
+static int vm__open_disks(struct vm *vm, struct timer *t, char *err, size_t errlen)
+{
+	if (!vm->cfg->blk.count)
+		return 0;
+	if (blk_dev__init(vm, err, errlen) < 0)
+		return -1;
+	bootinfo__write_disks(vm);
+	timer__step(t, "disks");
+	return 0;
+}
+
 static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
 {
 	static struct x86_cpuid cpuid;
@@ -208,6 +225,8 @@ static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
 	if (vm__build(vm, &slot, t, err, errlen) < 0)
 		return -1;
 	helper__detach(); /* every fd of the VM is open */
+	if (vm__open_disks(vm, t, err, errlen) < 0)
+		return -1;
 	helper__wait();
 	timer__step(t, "helper-wait");
 	if (!cached)
@@ -234,6 +253,11 @@ static int vm__io(struct vm *vm)
 		return crash__trap(vm, port - PITH_TRAP_PORT_BASE);
 	if (stub && port == PITH_TRAP_PORT_SYSCALL)
 		return compat__syscall(vm);
+	if (port == PITH_BLK_KICK_PORT) /* bound to an ioeventfd once a disk is set up */
+		return crash__guest_error("port I/O to the disks' doorbell %#x %s", port,
+					  vm->blk && vm->blk->doorbell
+					      ? "that is not a 4-byte out"
+					      : "before a disk was set up (PITH_HC_BLK_SETUP)");
 	if (port == PITH_NET_KICK_PORT) /* bound to an ioeventfd once set up, for 4-byte outs */
 		return crash__guest_error("port I/O to the NIC's doorbell %#x %s", port,
 					  vm->net && vm->net->set_up
@@ -265,8 +289,8 @@ static void vm__count_exit(struct vm *vm)
 
 static void vm__print_stats(const struct vm *vm)
 {
-	static const char *const hc[PITH_HC_COUNT] = {"console", "wait", "exit", "panic",
-						      "net_setup"};
+	static const char *const hc[PITH_HC_COUNT] = {"console", "wait",      "exit",
+						      "panic",	 "net_setup", "blk_setup"};
 
 	print__err("pith: stats: vm_exits %llu\n", (unsigned long long)vm->exits);
 	for (unsigned r = 0; r < VM_EXIT_REASONS; r++)
@@ -281,6 +305,7 @@ static void vm__print_stats(const struct vm *vm)
 	print__err("pith: stats: vm_exits_other_port %llu\n",
 		   (unsigned long long)vm->exits_other_port);
 	net_dev__print_stats(vm);
+	blk_dev__print_stats(vm);
 }
 
 static int vm__loop(struct vm *vm)
@@ -314,6 +339,12 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 		fds.kick_fd = vm->net->io.kick_fd;
 		fds.wake_fd = vm->net->io.wake_fd;
 	}
+	if (vm->blk) {
+		fds.vm_fd = vm->kvm.vm_fd;
+		fds.disks = true;
+		fds.blk_kick_fd = vm->blk->io.kick_fd;
+		fds.blk_wake_fd = vm->blk->io.wake_fd;
+	}
 	if (stop__install(vm->kvm.run) < 0) {
 		snprintf(err, errlen, "cannot install signal handlers: %s", strerror(errno));
 		return -1;
@@ -322,6 +353,8 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 	/* The I/O thread starts here, not earlier: a thread shares the fd table it was created
 	   with, and until helper__detach that table is the helper's (which closes fds 0-2). */
 	if (vm->net && net_io__start(&vm->net->io, vm->cfg->verbose, err, errlen) < 0)
+		return -1;
+	if (vm->blk && blk_dev__start(vm, err, errlen) < 0)
 		return -1;
 	if (seccomp__install(&fds, vm->cfg->verbose, err, errlen) < 0)
 		return -1;

@@ -51,7 +51,7 @@ static const struct named allowed_plain[] = {
     {SYS_exit_group, "exit_group"},
 };
 
-/* With a NIC the wait hypercall sleeps in ppoll on the wake eventfd. */
+/* With a NIC or disks the wait hypercall sleeps in ppoll on the wake eventfds. */
 static const struct named allowed_plain_net[] = {
     {SYS_ppoll, "ppoll"},
 };
@@ -211,29 +211,47 @@ static void filter__emit_futex(struct filter *f, const void *const *words, unsig
 	filter__emit_block(f, SYS_futex, &b);
 }
 
+/* The fds the vCPU thread writes (out) and reads (in): fds 1 and 2, the devices' eventfds. */
+static void vcpu__fds(const struct seccomp_vcpu *v, unsigned out[4], size_t *nout, unsigned in[2],
+		      size_t *nin)
+{
+	out[0] = 1;
+	out[1] = 2;
+	*nout = 2;
+	*nin = 0;
+	if (v->kick_fd >= 0) {
+		out[(*nout)++] = (unsigned)v->kick_fd;
+		in[(*nin)++] = (unsigned)v->wake_fd;
+	}
+	if (v->disks) {
+		out[(*nout)++] = (unsigned)v->blk_kick_fd;
+		in[(*nin)++] = (unsigned)v->blk_wake_fd;
+	}
+}
+
 static void filter__build(struct filter *f, const struct seccomp_vcpu *v)
 {
 	const unsigned vcpu[] = {(unsigned)v->vcpu_fd}, vm[] = {(unsigned)v->vm_fd};
-	const unsigned wake[] = {(unsigned)v->wake_fd};
-	const unsigned out[] = {1, 2, (unsigned)v->kick_fd};
-	bool net = v->vm_fd >= 0;
+	unsigned out[4], in[2];
+	size_t nout, nin;
 
+	vcpu__fds(v, out, &nout, in, &nin);
 	f->n = 0;
 	filter__emit_head(f, allowed_plain, COUNT(allowed_plain));
-	for (size_t i = 0; net && i < COUNT(allowed_plain_net); i++)
+	for (size_t i = 0; nin && i < COUNT(allowed_plain_net); i++)
 		filter__emit_allow_if(f, (uint32_t)allowed_plain_net[i].nr);
 	filter__emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
-	filter__emit_call(f, SYS_write, out, net ? 3 : 2, NULL, 0);
-	if (net) {
+	filter__emit_call(f, SYS_write, out, nout, NULL, 0);
+	if (v->vm_fd >= 0)
 		filter__emit_call(f, SYS_ioctl, vm, 1, allowed_vm_ioctls, COUNT(allowed_vm_ioctls));
-		filter__emit_call(f, SYS_read, wake, 1, NULL, 0);
-	}
+	if (nin)
+		filter__emit_call(f, SYS_read, in, nin, NULL, 0);
 	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
 static void rules__print(const struct seccomp_vcpu *v)
 {
-	bool net = v->vm_fd >= 0;
+	bool net = v->kick_fd >= 0;
 
 	print__err("pith: seccomp allow-list (everything else kills the monitor):\n");
 	for (size_t i = 0; i < COUNT(allowed_ioctls); i++)
@@ -241,12 +259,17 @@ static void rules__print(const struct seccomp_vcpu *v)
 	print__err("pith:   write(fd 1 or 2)\n");
 	for (size_t i = 0; i < COUNT(allowed_plain); i++)
 		print__err("pith:   %s\n", allowed_plain[i].name);
-	if (!net)
-		return;
-	print__err("pith:   ioctl(fd %d, KVM_IOEVENTFD)\n", v->vm_fd);
-	print__err("pith:   write(fd %d: the NIC's doorbell eventfd)\n", v->kick_fd);
-	print__err("pith:   read(fd %d: the NIC's wake eventfd)\n", v->wake_fd);
-	for (size_t i = 0; i < COUNT(allowed_plain_net); i++)
+	if (v->vm_fd >= 0)
+		print__err("pith:   ioctl(fd %d, KVM_IOEVENTFD)\n", v->vm_fd);
+	if (net) {
+		print__err("pith:   write(fd %d: the NIC's doorbell eventfd)\n", v->kick_fd);
+		print__err("pith:   read(fd %d: the NIC's wake eventfd)\n", v->wake_fd);
+	}
+	if (v->disks) {
+		print__err("pith:   write(fd %d: the disks' doorbell eventfd)\n", v->blk_kick_fd);
+		print__err("pith:   read(fd %d: the disks' wake eventfd)\n", v->blk_wake_fd);
+	}
+	for (size_t i = 0; (net || v->disks) && i < COUNT(allowed_plain_net); i++)
 		print__err("pith:   %s\n", allowed_plain_net[i].name);
 }
 
@@ -319,6 +342,73 @@ int seccomp__install_io(const struct seccomp_io *io, bool verbose, char *err, si
 	if (verbose)
 		rules__print_io(io);
 	return filter__install(&f, "I/O thread's", err, errlen);
+}
+
+/* The disks' I/O thread (vmm/blk_io.c): sleeping in ppoll, leaving. Its fds are checked below. */
+static const struct named blk_plain[] = {
+    {SYS_ppoll, "ppoll"},
+    {SYS_restart_syscall, "restart_syscall"},
+    {SYS_rt_sigreturn, "rt_sigreturn"},
+    {SYS_exit, "exit"},
+    {SYS_exit_group, "exit_group"},
+};
+
+/* Every disk's fd (rd), and those of the disks opened read-write (wr). */
+static size_t blk__fds(const struct seccomp_blk *b, unsigned rd[SECCOMP_BLK_MAX],
+		       unsigned wr[SECCOMP_BLK_MAX])
+{
+	size_t nwr = 0;
+
+	for (unsigned i = 0; i < b->ndisks && i < SECCOMP_BLK_MAX; i++) {
+		rd[i] = (unsigned)b->disk_fds[i];
+		if (!b->disk_ro[i])
+			wr[nwr++] = (unsigned)b->disk_fds[i];
+	}
+	return nwr;
+}
+
+static void filter__build_blk(struct filter *f, const struct seccomp_blk *b)
+{
+	unsigned rd[SECCOMP_BLK_MAX], wr[SECCOMP_BLK_MAX];
+	const unsigned kick[] = {(unsigned)b->kick_fd}, out[] = {(unsigned)b->wake_fd, 2};
+	size_t nrd = b->ndisks < SECCOMP_BLK_MAX ? b->ndisks : SECCOMP_BLK_MAX;
+	size_t nwr = blk__fds(b, rd, wr);
+
+	f->n = 0;
+	filter__emit_head(f, blk_plain, COUNT(blk_plain));
+	if (nrd)
+		filter__emit_call(f, SYS_pread64, rd, nrd, NULL, 0);
+	if (nwr) {
+		filter__emit_call(f, SYS_pwrite64, wr, nwr, NULL, 0);
+		filter__emit_call(f, SYS_fdatasync, wr, nwr, NULL, 0);
+	}
+	filter__emit_call(f, SYS_read, kick, 1, NULL, 0);
+	filter__emit_call(f, SYS_write, out, COUNT(out), NULL, 0);
+	filter__emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+}
+
+static void rules__print_blk(const struct seccomp_blk *b)
+{
+	print__err("pith: seccomp allow-list of the disk I/O thread (everything else kills the "
+		   "monitor):\n");
+	for (unsigned i = 0; i < b->ndisks && i < SECCOMP_BLK_MAX; i++)
+		print__err("pith:   %s(fd %d: disk %u)\n",
+			   b->disk_ro[i] ? "pread64" : "pread64, pwrite64, fdatasync",
+			   b->disk_fds[i], i);
+	print__err("pith:   read(fd %d: the disks' doorbell eventfd)\n", b->kick_fd);
+	print__err("pith:   write(fd %d: the disks' wake eventfd, or fd 2)\n", b->wake_fd);
+	for (size_t i = 0; i < COUNT(blk_plain); i++)
+		print__err("pith:   %s\n", blk_plain[i].name);
+}
+
+int seccomp__install_blk(const struct seccomp_blk *b, bool verbose, char *err, size_t errlen)
+{
+	static struct filter f;
+
+	filter__build_blk(&f, b);
+	if (verbose)
+		rules__print_blk(b);
+	return filter__install(&f, "disk I/O thread's", err, errlen);
 }
 
 static void filter__build_helper(struct filter *f, const void *const *words, unsigned nwords)

@@ -5,12 +5,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The fds the vCPU thread's filter names. Without a NIC, vm_fd, kick_fd and wake_fd are -1. */
+/*
+ * The fds the vCPU thread's filter names. Without a NIC, kick_fd and wake_fd are -1; without a
+ * NIC and without disks, vm_fd is -1 too. The disks' eventfds count only when disks is set.
+ */
 struct seccomp_vcpu {
-	int vcpu_fd; /* ioctl: the run loop's vCPU ioctls */
-	int vm_fd;   /* ioctl: KVM_IOEVENTFD (the NIC's setup hypercall binds its doorbell) */
-	int kick_fd; /* write: the NIC's doorbell eventfd (the setup starts the I/O thread) */
-	int wake_fd; /* read: the NIC's wake eventfd (the wait hypercall, with ppoll) */
+	int vcpu_fd;	 /* ioctl: the run loop's vCPU ioctls */
+	int vm_fd;	 /* ioctl: KVM_IOEVENTFD (the setup hypercalls bind the doorbells) */
+	int kick_fd;	 /* write: the NIC's doorbell eventfd (the setup starts the I/O thread) */
+	int wake_fd;	 /* read: the NIC's wake eventfd (the wait hypercall, with ppoll) */
+	bool disks;	 /* there are disks: */
+	int blk_kick_fd; /* write: the disks' doorbell eventfd (a disk's setup wakes their thread)
+			  */
+	int blk_wake_fd; /* read: the disks' wake eventfd (the wait hypercall, with ppoll) */
 };
 
 /*
@@ -32,6 +39,20 @@ struct seccomp_io {
  * only the thread that installs it and the threads it creates later). Same conventions.
  */
 int seccomp__install_io(const struct seccomp_io *io, bool verbose, char *err, size_t errlen);
+
+#define SECCOMP_BLK_MAX 8 /* PITH_BLK_MAX */
+
+/* The fds the disks' I/O thread uses. */
+struct seccomp_blk {
+	int disk_fds[SECCOMP_BLK_MAX]; /* pread64; pwrite64 and fdatasync unless disk_ro */
+	bool disk_ro[SECCOMP_BLK_MAX];
+	unsigned ndisks;
+	int kick_fd; /* read */
+	int wake_fd; /* write (and fd 2 for its error lines) */
+};
+
+/* The disk thread's own filter, installed by the thread itself first thing. Same conventions. */
+int seccomp__install_blk(const struct seccomp_blk *b, bool verbose, char *err, size_t errlen);
 
 #define SECCOMP_HELPER_MAX_WORDS 4
 

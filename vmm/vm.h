@@ -16,6 +16,7 @@
 #define VM_EXIT_REASONS 64 /* KVM_EXIT_* counted one by one; larger ones share the last */
 
 struct net_dev;
+struct blk_dev;
 
 struct vm {
 	const struct vmm_config *cfg;
@@ -37,6 +38,7 @@ struct vm {
 	uint64_t exits_trap, exits_syscall, exits_other_port;
 	struct net_dev *net;	       /* the NIC (net_dev.c), or NULL */
 	struct pith_net_info net_info; /* what boot info says about it */
+	struct blk_dev *blk;	       /* the disks (blk_dev.c), or NULL */
 };
 
 #endif

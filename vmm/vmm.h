@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blk.h"
 #include "net.h"
 
 struct vmm_config {
@@ -24,6 +25,7 @@ struct vmm_config {
 				  filter is installed (the monitor must die of SIGSYS) */
 	struct net_config net; /* the NIC (kind NET_NONE: none) */
 	bool stats;	       /* --stats: print the monitor's and the guest's counters at exit */
+	struct blk_config blk; /* the disks (count 0: none) */
 };
 
 /*

@@ -39,7 +39,7 @@ GUEST_COMPAT_ENTRY();
 #define RFLAGS_TF      0x100ULL
 #define RFLAGS_AC      0x40000ULL  /* alignment checks: live at CPL3 on hosts whose CR0.AM is set */
 #define RFLAGS_USER    0x244cd5ULL /* CF PF AF ZF SF DF OF NT AC ID: what popfq may change */
-#define HC_PORTS       7	   /* 0x500..0x506 are open in the I/O bitmap */
+#define HC_PORTS       9	   /* 0x500..0x508 are open in the I/O bitmap */
 #define TRAP_STUBS     0x4000ULL /* the monitor's trap stubs (X86_STUBS_ADDR, vmm/x86_64/desc.h) */
 #define SYSCALL_STUB   0x5000ULL /* its user-executable syscall stub (X86_SYSCALL_ADDR) */
 
@@ -364,7 +364,7 @@ static uint64_t reg_pick(void)
 /* ---- hypercalls ------------------------------------------------------------------------------ */
 
 /* Bytes of each call's struct, by port - 0x500; 0: not a hypercall (any access is refused). */
-static const uint32_t hc_size[HC_PORTS] = {24, 8, 8, 16, 0, 0, 0};
+static const uint32_t hc_size[HC_PORTS] = {24, 8, 8, 16, 0, 0, 0, 0, 0};
 
 static int console_forbidden(uint64_t data, uint64_t len, uint32_t stream, uint32_t reserved)
 {

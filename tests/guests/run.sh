@@ -381,7 +381,7 @@ check struct-past-ram t_hostile struct \
 check console-bad-stream t_hostile stream 'guest error: console hypercall with stream 3'
 check hypercall-1-byte t_hostile byte 'guest error: console hypercall with a 1-byte out'
 check hypercall-in t_hostile in 'guest error: exit hypercall with a 4-byte in'
-check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x505, which is not a hypercall port'
+check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x506, which is not a hypercall port'
 check syscall-port-in t_hostile syscallport-in 'guest error: port I/O to port 0x60, which is not a hypercall port'
 check trap-port-closed t_hostile trapport '^pith: guest crashed: #GP general protection'
 check cli-iopl0 t_hostile cli '^pith: guest crashed: #GP general protection'

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Tests of the pith command: usage errors, help, inspect, build's driving of pith-cc (with a
 # stand-in pith-cc that records its arguments), none of which needs KVM; then pith run with closed
-# standard fds, which does (the tiny fixture boots and crashes at its first instruction).
+# standard fds, which does (the tiny fixture boots and crashes at its first instruction); --disk's
+# syntax (no KVM) and files (KVM), and `pith disk create` (checked with e2fsck and dumpe2fs).
 #
 # Usage: tests/unit/cli_test.sh PITH FIXTURE-DIR
 set -u
@@ -217,6 +218,190 @@ test_run_passt() {
 	t_check "passt gone after pith run (port $port closed within 1 s)" test "$n" -lt 50
 }
 
+DISK_USE="write --disk FILE[:MOUNTPOINT][:ro], e.g. --disk data.img:/data"
+
+# --disk's syntax: checked before anything boots (no KVM needed).
+test_run_disk_usage() {
+	t_run "$PITH" run --disk
+	t_status "--disk without value" 125
+	t_err "--disk without value" "pith: run: --disk needs a disk image; $DISK_USE"
+	t_run "$PITH" run --disk d.img:data x.pith
+	t_err "--disk relative mount" \
+		"pith: run: --disk d.img:data: 'data' is neither an absolute mount point nor ro; $DISK_USE"
+	t_run "$PITH" run --disk d.img:/ x.pith
+	t_err "--disk at /" "pith: run: --disk d.img:/: the mount point cannot be /, the image's own \
+root filesystem; give another one such as /data"
+	t_run "$PITH" run --disk d.img:/a/../b x.pith
+	t_err "--disk with .." "pith: run: --disk d.img:/a/../b: the mount point has a '.' or '..' \
+component; give a plain absolute path such as /data"
+	t_run "$PITH" run --disk "d.img:/$(printf '%064d' 0)" x.pith
+	t_err "--disk long mount" "pith: run: --disk d.img:/$(printf '%064d' 0): the mount point is \
+longer than 63 bytes; give a shorter one"
+	t_run "$PITH" run --disk a.img:/d --disk b.img:/d x.pith
+	t_err "--disk same mount" "pith: run: --disk: disks 0 and 1 are both mounted at /d; give each \
+its own mount point"
+	t_run "$PITH" run --disk a.img:/d --disk b.img:/d/e x.pith
+	t_err "--disk nested mounts" "pith: run: --disk: the mount points /d and /d/e nest; give \
+disjoint ones"
+	t_run "$PITH" run --disk :/d x.pith
+	t_err "--disk without file" "pith: run: --disk :/d: no file given; $DISK_USE"
+	t_run "$PITH" run --disk 0 --disk 1 --disk 2 --disk 3 --disk 4 --disk 5 --disk 6 --disk 7 \
+		--disk 8 x.pith
+	t_err "nine disks" "pith: run: at most 8 --disk options"
+}
+
+# --disk's files: checked when the monitor opens them (the tiny fixture then boots and crashes).
+test_run_disk_files() {
+	t_require_kvm || return
+	d=$T_DIR/disks
+	mkdir -p "$d/dir"
+	head -c 1000 /dev/zero >"$d/odd.img"
+	: >"$d/empty.img"
+	truncate -s 1M "$d/ok.img"
+	t_run "$PITH" run --disk "$d/none.img" "$FIX/tiny.elf"
+	t_status "--disk missing file" 125
+	t_err "--disk missing file" "pith: --disk $d/none.img: no such file; make one with 'pith disk \
+create $d/none.img SIZE'"
+	t_run "$PITH" run --disk "$d/odd.img" "$FIX/tiny.elf"
+	t_status "--disk odd size" 125
+	t_err "--disk odd size" "pith: --disk $d/odd.img: size 1000 is not a multiple of 512 bytes; \
+round it up with 'truncate -s %512 $d/odd.img'"
+	t_run "$PITH" run --disk "$d/empty.img:ro" "$FIX/tiny.elf"
+	t_err "--disk empty" "pith: --disk $d/empty.img: the file is empty; make a disk image with \
+'pith disk create FILE SIZE'"
+	t_run "$PITH" run --disk "$d/dir:ro" "$FIX/tiny.elf"
+	t_err "--disk directory" "pith: --disk $d/dir: not a regular file or block device; give a disk \
+image file"
+	t_run "$PITH" run --disk "$d/ok.img" --disk "$d/../disks/ok.img:/b" "$FIX/tiny.elf"
+	t_err "--disk twice" "pith: --disk $d/../disks/ok.img: the same image is given twice (disk 0 \
+and disk 1); give each image once"
+	t_run "$PITH" run --disk "$d/ok.img" --stats "$FIX/tiny.elf"
+	t_status "--disk ok: tiny boots (and crashes)" 139
+	t_err_has "--disk ok: counters" "pith: stats: blk_reads 0"
+	flock -x "$d/ok.img" sleep 3 &
+	sleep 0.3
+	t_run "$PITH" run --disk "$d/ok.img" "$FIX/tiny.elf"
+	t_status "--disk locked" 125
+	t_err "--disk locked" "pith: --disk $d/ok.img: in use by another pith run; stop that run or \
+give another image"
+	t_run "$PITH" run --disk "$d/ok.img:ro" "$FIX/tiny.elf"
+	t_err "--disk :ro while written" "pith: --disk $d/ok.img: in use by another pith run; stop \
+that run or give another image"
+	wait
+	flock -s "$d/ok.img" sleep 3 &
+	sleep 0.3
+	t_run "$PITH" run --disk "$d/ok.img:ro" "$FIX/tiny.elf"
+	t_status "--disk :ro beside a reader" 139
+	t_run "$PITH" run --disk "$d/ok.img" "$FIX/tiny.elf"
+	t_status "--disk read-write beside a reader" 125
+	wait
+}
+
+test_disk_create() {
+	t_run "$PITH" disk
+	t_status "disk without subcommand" 125
+	t_err "disk without subcommand" "pith: disk: no subcommand given; write 'pith disk create \
+[--force] FILE SIZE', e.g. 'pith disk create data.img 64M'$USE"
+	t_run "$PITH" disk frob
+	t_status "disk frob" 125
+	t_err "disk frob" "pith: disk: unknown subcommand 'frob'; write 'pith disk create [--force] \
+FILE SIZE', e.g. 'pith disk create data.img 64M'$USE"
+	t_run "$PITH" disk create "$T_DIR/a.img"
+	t_status "disk create without size" 125
+	t_run "$PITH" disk create "$T_DIR/a.img" 512K
+	t_err "disk create too small" "pith: disk create: size 512K: too small; the least is 1M"
+	t_run "$PITH" disk create "$T_DIR/a.img" 64
+	t_err "disk create bare size" "pith: disk create: size 64: missing unit; write e.g. 512M or 2G"
+	t_check "nothing made on errors" test ! -e "$T_DIR/a.img"
+	t_run "$PITH" disk create "$T_DIR/a.img" 64M
+	t_status "disk create" 0
+	t_check "disk create: 64 MiB" test "$(stat -c %s "$T_DIR/a.img")" = 67108864
+	t_check "disk create: sparse" test "$(stat -c %b "$T_DIR/a.img")" -lt 16384
+	t_run e2fsck -fn "$T_DIR/a.img"
+	t_status "disk create: e2fsck -fn clean" 0
+	t_run dumpe2fs -h "$T_DIR/a.img"
+	t_out_has "disk create: ext2 revision 1" "Filesystem revision #:    1 (dynamic)"
+	echo keep >"$T_DIR/b.img"
+	t_run "$PITH" disk create "$T_DIR/b.img" 8M
+	t_status "disk create over a file" 125
+	t_err "disk create over a file" "pith: disk create: $T_DIR/b.img exists; give --force to \
+overwrite it"
+	t_check "the file is kept" test "$(cat "$T_DIR/b.img")" = keep
+	t_run "$PITH" disk create --force "$T_DIR/b.img" 8M
+	t_status "disk create --force" 0
+	t_run e2fsck -fn "$T_DIR/b.img"
+	t_status "disk create --force: e2fsck -fn clean" 0
+	t_run "$PITH" disk create -f "$T_DIR" 8M
+	t_err "disk create over a folder" "pith: disk create: $T_DIR exists and is not a regular file; \
+give another path"
+	flock -x "$T_DIR/b.img" sleep 3 &
+	sleep 0.3
+	t_run "$PITH" disk create --force "$T_DIR/b.img" 8M
+	t_err "disk create --force of an image in use" "pith: disk create: $T_DIR/b.img is in use by \
+a pith run; stop that run first"
+	wait
+	t_run "$PITH" help
+	t_out_has "help lists disk" "  pith disk create [--force] FILE SIZE"
+	t_out_has "help lists --disk" "  --disk FILE[:MOUNTPOINT][:ro]"
+}
+
+# --rootfs / --copy: errors, and the archive pith build hands to pith-cc (a stand-in that keeps a
+# copy of the generated .S and the archive it includes, then fails: no toolchain needed).
+test_build_rootfs() {
+	cat >"$T_DIR/p/bin/pith-cc" <<EOF
+#!/bin/sh
+echo "\$*" > "$T_DIR/args"
+for a; do last=\$a; done
+cp "\$last" "$T_DIR/rootfs.S"
+cp "\$(sed -n 's/.*incbin "\\(.*\\)"/\\1/p' "\$last")" "$T_DIR/rootfs.cpio"
+exit 3
+EOF
+	chmod +x "$T_DIR/p/bin/pith-cc"
+	W="$T_DIR/www"
+	mkdir -p "$W/sub"
+	echo hello >"$W/index.html"
+	echo x >"$W/sub/x.txt"
+	ln -s index.html "$W/link"
+	t_run "$P" build --rootfs "$T_DIR/nope" a.c
+	t_status "--rootfs missing" 125
+	t_err "--rootfs missing" "pith: --rootfs $T_DIR/nope: No such file or directory; give an existing directory"
+	t_run "$P" build --rootfs "$W/index.html" a.c
+	t_err "--rootfs a file" "pith: --rootfs $W/index.html: not a directory; give the directory whose files become the image's /"
+	t_run "$P" build --rootfs "$W" --rootfs="$W" a.c
+	t_err "--rootfs twice" "pith: build: --rootfs given twice; use --copy SRC:DEST for more files$USE"
+	t_run "$P" build --rootfs
+	t_err "--rootfs without value" "pith: build: --rootfs needs a value$USE"
+	t_run "$P" build --copy "$W/index.html" a.c
+	t_err "--copy without DEST" "pith: build: --copy needs SRC:DEST (got '$W/index.html')$USE"
+	t_run "$P" build --copy "$W/index.html:etc/x" a.c
+	t_err "--copy relative DEST" "pith: --copy $W/index.html:etc/x: the destination is not an absolute path; write SRC:/PATH-IN-THE-IMAGE"
+	t_run "$P" build --copy "$T_DIR/nope:/x" a.c
+	t_err "--copy missing SRC" "pith: --copy $T_DIR/nope: No such file or directory; give an existing file or directory"
+	mkfifo "$W/fifo"
+	t_run "$P" build --rootfs "$W" a.c
+	t_err "--rootfs with a fifo" "pith: $W/fifo is a fifo; only files, directories and symlinks can go in the image"
+	rm "$W/fifo"
+	t_run "$P" build -o x.pith --rootfs "$W" --copy="$W/sub/x.txt:/etc/app/x.txt" a.c
+	t_status "--rootfs build passes on pith-cc's status" 3
+	t_check "--rootfs adds one .S input" \
+		grep -qxE -- "-O2 -o x.pith a.c .*/pith-rootfs-[A-Za-z0-9]{6}/rootfs.S" "$T_DIR/args"
+	t_check "the .S defines pith_rootfs_start" grep -q "^pith_rootfs_start:" "$T_DIR/rootfs.S"
+	t_check "the .S is read-only data" grep -q 'section .rodata.pith_rootfs,"a"' "$T_DIR/rootfs.S"
+	tmp=$(sed 's|.* \(.*\)/rootfs.S$|\1|' "$T_DIR/args")
+	t_check "temporary files removed" test ! -e "$tmp"
+	t_check "archive is newc" test "$(head -c 6 "$T_DIR/rootfs.cpio")" = 070701
+	names=$(tr -c '[:print:]' '\n' <"$T_DIR/rootfs.cpio" |
+		sed -n 's/^070701[0-9A-F]\{104\}//p' | tr '\n' ' ')
+	t_check "archive names, sorted, with DEST's parents" \
+		test "$names" = ". etc etc/app etc/app/x.txt index.html link sub sub/x.txt TRAILER!!! "
+	cp "$T_DIR/rootfs.cpio" "$T_DIR/rootfs1.cpio"
+	t_run "$P" build -o x.pith --rootfs "$W" --copy="$W/sub/x.txt:/etc/app/x.txt" a.c
+	t_check "archive is reproducible" cmp -s "$T_DIR/rootfs.cpio" "$T_DIR/rootfs1.cpio"
+	t_run "$PITH" help
+	t_out_has "help lists --rootfs" "--rootfs DIR"
+	t_out_has "help lists --copy" "--copy SRC:DEST"
+}
+
 test_usage
 test_run_usage
 test_run_net_usage
@@ -224,7 +409,11 @@ test_inspect_pith_image
 test_inspect_other
 test_build_toolchain
 test_build_runs_pith_cc
+test_build_rootfs
 test_run_closed_std_fds
 test_run_sigpipe
 test_run_passt
+test_run_disk_usage
+test_run_disk_files
+test_disk_create
 t_done

@@ -26,6 +26,9 @@ static uint32_t word_a, word_b, word_other; /* the helper's futex words, and ano
 /* With a NIC: the VM fd and the NIC's eventfds (plain fds here, the filter only checks numbers). */
 static int vm_fd, kick_fd, wake_fd, backend_fd;
 
+/* With disks: their eventfds and two disk files (the second one opened read-only, as :ro). */
+static int blk_kick_fd, blk_wake_fd, disk_rw_fd, disk_ro_fd;
+
 static int install_monitor(void)
 {
 	struct seccomp_vcpu v = {.vcpu_fd = vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1};
@@ -57,6 +60,51 @@ static int install_io(void)
 	char err[256];
 
 	if (seccomp__install_io(&io, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The vCPU thread with disks only (net = false) or with a NIC too. */
+static int install_monitor_disks_with(bool net)
+{
+	struct seccomp_vcpu v = {.vcpu_fd = vcpu_fd,
+				 .vm_fd = vm_fd,
+				 .kick_fd = net ? kick_fd : -1,
+				 .wake_fd = net ? wake_fd : -1,
+				 .disks = true,
+				 .blk_kick_fd = blk_kick_fd,
+				 .blk_wake_fd = blk_wake_fd};
+	char err[256];
+
+	if (seccomp__install(&v, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int install_monitor_disks(void)
+{
+	return install_monitor_disks_with(false);
+}
+
+static int install_monitor_disks_net(void)
+{
+	return install_monitor_disks_with(true);
+}
+
+static int install_blk(void)
+{
+	struct seccomp_blk b = {.disk_fds = {disk_rw_fd, disk_ro_fd},
+				.disk_ro = {false, true},
+				.ndisks = 2,
+				.kick_fd = blk_kick_fd,
+				.wake_fd = blk_wake_fd};
+	char err[256];
+
+	if (seccomp__install_blk(&b, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -285,6 +333,133 @@ static void net_trials(void)
 	install = install_monitor;
 }
 
+/* The disks' calls: the vCPU thread's wait and setup, the disk thread's I/O. */
+static void read_blk_wake(void)
+{
+	uint64_t v;
+	syscall(SYS_read, blk_wake_fd, &v, 8);
+}
+static void write_blk_kick(void)
+{
+	uint64_t v = 1;
+	syscall(SYS_write, blk_kick_fd, &v, 8);
+}
+static void read_blk_kick(void)
+{
+	uint64_t v;
+	syscall(SYS_read, blk_kick_fd, &v, 8);
+}
+static void write_blk_wake(void)
+{
+	uint64_t v = 1;
+	syscall(SYS_write, blk_wake_fd, &v, 8);
+}
+static void disk_rw_io(void)
+{
+	char b[512] = {0};
+
+	syscall(SYS_pwrite64, disk_rw_fd, b, 512, 0);
+	syscall(SYS_pread64, disk_rw_fd, b, 512, 0);
+	syscall(SYS_fdatasync, disk_rw_fd);
+}
+static void disk_ro_read(void)
+{
+	char b[512];
+	syscall(SYS_pread64, disk_ro_fd, b, 512, 0);
+}
+static void disk_ro_write(void)
+{
+	char b[512] = {0};
+	syscall(SYS_pwrite64, disk_ro_fd, b, 512, 0);
+}
+static void disk_ro_fdatasync(void)
+{
+	syscall(SYS_fdatasync, disk_ro_fd);
+}
+static void disk_rw_fsync(void)
+{
+	syscall(SYS_fsync, disk_rw_fd);
+}
+static void disk_rw_write(void)
+{
+	char b[512] = {0};
+	syscall(SYS_write, disk_rw_fd, b, 512);
+}
+static void disk_rw_read(void)
+{
+	char b[512];
+	syscall(SYS_read, disk_rw_fd, b, 512);
+}
+static void poll_call(void)
+{
+	syscall(SYS_poll, NULL, 0, 0);
+}
+static void pread_kick(void)
+{
+	uint64_t v;
+	syscall(SYS_pread64, blk_kick_fd, &v, 8, 0);
+}
+static void pread_high_bits(void)
+{
+	char b[512];
+	syscall(SYS_pread64, 0x100000000L | disk_rw_fd, b, 512, 0);
+}
+
+static void disk_vcpu_trials(void)
+{
+	install = install_monitor_disks;
+	trial("disks: KVM_RUN", true, run);
+	trial("disks: ppoll", true, ppoll_call);
+	trial("disks: read the disks' wake eventfd", true, read_blk_wake);
+	trial("disks: write the disks' doorbell eventfd", true, write_blk_kick);
+	trial("disks: KVM_IOEVENTFD on the VM fd", true, ioeventfd_vm);
+	trial("disks: write to fd 2", true, write2);
+	trial("disks: read the NIC's wake eventfd (no NIC)", false, read_wake);
+	trial("disks: write the NIC's doorbell eventfd (no NIC)", false, write_kick);
+	trial("disks: read the disks' doorbell eventfd", false, read_blk_kick);
+	trial("disks: write the disks' wake eventfd", false, write_blk_wake);
+	trial("disks: pread64 on a disk", false, disk_ro_read);
+	trial("disks: KVM_CREATE_VCPU on the VM fd", false, create_vcpu_vm);
+	trial("disks: openat", false, openat_root);
+	install = install_monitor_disks_net;
+	trial("disks + NIC: read both wake eventfds", true, read_wake);
+	trial("disks + NIC: read the disks' wake eventfd", true, read_blk_wake);
+	trial("disks + NIC: write both doorbells", true, write_kick);
+	trial("disks + NIC: write the disks' doorbell", true, write_blk_kick);
+	trial("disks + NIC: ppoll", true, ppoll_call);
+	trial("disks + NIC: write to fd 3", false, write3);
+	install = install_monitor;
+	trial("no disks: read the disks' wake eventfd", false, read_blk_wake);
+}
+
+static void disk_thread_trials(void)
+{
+	install = install_blk;
+	trial("disk thread: pread64/pwrite64/fdatasync on a read-write disk", true, disk_rw_io);
+	trial("disk thread: pread64 on a read-only disk", true, disk_ro_read);
+	trial("disk thread: read the doorbell eventfd", true, read_blk_kick);
+	trial("disk thread: write the wake eventfd", true, write_blk_wake);
+	trial("disk thread: write to fd 2", true, write2);
+	trial("disk thread: ppoll", true, ppoll_call);
+	trial("disk thread: exit", true, exit_call);
+	trial("disk thread: pwrite64 on a read-only disk", false, disk_ro_write);
+	trial("disk thread: fdatasync on a read-only disk", false, disk_ro_fdatasync);
+	trial("disk thread: fsync", false, disk_rw_fsync);
+	trial("disk thread: write on a disk", false, disk_rw_write);
+	trial("disk thread: read on a disk", false, disk_rw_read);
+	trial("disk thread: pread64 on the doorbell eventfd", false, pread_kick);
+	trial("disk thread: pread64 with high bits in the fd", false, pread_high_bits);
+	trial("disk thread: write the doorbell eventfd", false, write_blk_kick);
+	trial("disk thread: read the wake eventfd", false, read_blk_wake);
+	trial("disk thread: write to fd 1", false, write1);
+	trial("disk thread: KVM_RUN", false, run);
+	trial("disk thread: openat", false, openat_root);
+	trial("disk thread: mmap", false, mmap_call);
+	trial("disk thread: poll", false, poll_call);
+	trial("disk thread: x32 write", false, x32_write);
+	install = install_monitor;
+}
+
 /* The helper's calls: futex on its words (a wait whose value differs returns at once). */
 static void futex_wake_a(void)
 {
@@ -372,6 +547,14 @@ int main(void)
 		    "eventfds and a socket pair"))
 		return test__done();
 	backend_fd = fds[0];
+	blk_kick_fd = eventfd(0, EFD_NONBLOCK);
+	blk_wake_fd = eventfd(0, EFD_NONBLOCK);
+	disk_rw_fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	disk_ro_fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (!CHECKF(blk_kick_fd >= 0 && blk_wake_fd >= 0 && disk_rw_fd >= 0 && disk_ro_fd >= 0 &&
+			ftruncate(disk_rw_fd, 4096) == 0 && ftruncate(disk_ro_fd, 4096) == 0,
+		    "the disks' eventfds and files"))
+		return test__done();
 
 	trial("KVM_RUN on the vCPU fd", true, run);
 	trial("KVM_GET_REGS", true, get_regs);
@@ -395,6 +578,8 @@ int main(void)
 	trial("monitor: getppid", false, getppid_call);
 	trial("monitor: futex", false, futex_wake_a);
 	net_trials();
+	disk_vcpu_trials();
+	disk_thread_trials();
 	helper_trials();
 	return test__done();
 }

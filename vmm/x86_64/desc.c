@@ -31,10 +31,12 @@
  */
 #define IOMAP_OPEN_LO PITH_HC_PORT_BASE
 #define IOMAP_OPEN_HI (PITH_HC_PORT_BASE + PITH_HC_COUNT - 1 + 3)
-/* The NIC's doorbell: its four ports, for the 4-byte `outl` that the ioeventfd takes. */
+/* The doorbells (the NIC's, then the disks'): four ports each, for the 4-byte `outl` that an
+   ioeventfd takes; they overlap, so 0x510..0x514 are open. */
 #define IOMAP_KICK_LO PITH_NET_KICK_PORT
-#define IOMAP_KICK_HI (PITH_NET_KICK_PORT + 3)
+#define IOMAP_KICK_HI (PITH_BLK_KICK_PORT + 3)
 #define IOMAP_BYTES   (IOMAP_KICK_HI / 8 + 1)
+_Static_assert(PITH_BLK_KICK_PORT == PITH_NET_KICK_PORT + 1, "the doorbells are adjacent");
 _Static_assert(IOMAP_KICK_HI >= IOMAP_OPEN_HI, "the I/O bitmap must cover every open port");
 
 uint32_t x86_desc__tss_limit(void)

@@ -1,0 +1,40 @@
+/* The disk setup hypercall: check the disk and the guest's ring, bind the doorbell, attach it. */
+#include <stddef.h>
+#include <string.h>
+
+#include <pith/abi.h>
+
+#include "blk.h"
+#include "crash.h"
+#include "hypercall.h"
+#include "vm.h"
+
+/*
+ * This call has an OUT field. The dispatcher runs handlers on a private copy, so the status is
+ * written back here, to the struct the `outl` named (its address is still in the exit's data),
+ * and only there: never into the read-only boot info, which guest_mem__ptr would allow.
+ */
+static int blk_setup__reply(struct vm *vm, int32_t status)
+{
+	const struct kvm_run *run = vm->kvm.run;
+	uint32_t addr;
+	uint8_t *p;
+
+	memcpy(&addr, (const uint8_t *)run + run->io.data_offset, sizeof(addr));
+	p = guest_mem__ptr(&vm->mem, addr, sizeof(struct pith_hc_blk_setup));
+	if (!p || addr < PITH_BOOTINFO_END)
+		return crash__guest_error("blk_setup hypercall with its struct at %#x, where the "
+					  "guest cannot write",
+					  addr);
+	memcpy(p + offsetof(struct pith_hc_blk_setup, status), &status, sizeof(status));
+	return HC_RESUME;
+}
+
+static int blk_setup__handle(struct vm *vm, void *arg)
+{
+	const struct pith_hc_blk_setup *s = arg;
+
+	return blk_setup__reply(vm, blk_dev__setup(vm, s->disk, s->ring));
+}
+
+HYPERCALL(PITH_HC_BLK_SETUP, blk_setup, struct pith_hc_blk_setup, blk_setup__handle);
