@@ -1,7 +1,8 @@
-/* fcntl, ioctl and fstat on any fd: the generic parts here, the rest through the file's ops. */
+/* fcntl (record locks granted), flock, ioctl and fstat on any fd; the rest through the ops. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
@@ -13,7 +14,40 @@
 /* The status flags F_SETFL may change (Linux's SETFL_MASK); the others are ignored. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
 
-size_t pith_synth_size(const struct pith_file *f) __attribute__((weak));
+#define LINUX_LOCK_MAND 32 /* flock's obsolete "mandatory" bit (include/uapi/asm-generic/fcntl.h)  \
+			    */
+
+/*
+ * Record locks (F_GETLK, F_SETLK, F_SETLKW and the F_OFD_ ones): with one process there is
+ * nobody to conflict with, so every lock is granted and F_GETLK answers F_UNLCK. The request is
+ * still checked as Linux does: the struct must be readable (-EFAULT), the type and whence valid
+ * (-EINVAL), an OFD lock's l_pid 0 (-EINVAL), and the file open for reading (read lock) or
+ * writing (write lock) (-EBADF).
+ */
+static long record_lock(struct pith_file *f, int cmd, struct flock *ufl)
+{
+	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+	unsigned mode = f->flags & O_ACCMODE;
+	struct flock fl;
+
+	if (!pith_user_readable(ufl, sizeof(fl)) || (get && !pith_user_writable(ufl, sizeof(fl))))
+		return -EFAULT;
+	memcpy(&fl, ufl, sizeof(fl));
+	if ((fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK) ||
+	    (unsigned)fl.l_whence > SEEK_END || (ofd && fl.l_pid))
+		return -EINVAL;
+	if (get) {
+		if (fl.l_type == F_UNLCK)
+			return -EINVAL; /* as Linux's fcntl_getlk */
+		ufl->l_type = F_UNLCK;
+		return 0;
+	}
+	if ((fl.l_type == F_RDLCK && mode == O_WRONLY) ||
+	    (fl.l_type == F_WRLCK && mode == O_RDONLY))
+		return -EBADF;
+	return 0;
+}
 
 static long dupfd(struct pith_file *f, unsigned long min, bool cloexec)
 {
@@ -43,9 +77,28 @@ PITH_SYSCALL3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	case F_SETFL:
 		f->flags = (f->flags & ~SETFL_MASK) | ((unsigned)arg & SETFL_MASK);
 		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return record_lock(f, cmd, (struct flock *)arg);
 	default:
 		return -EINVAL;
 	}
+}
+
+/* flock(2): granted at once (the only process); the operation is checked as Linux does. */
+PITH_SYSCALL2(flock, int, fd, unsigned, op)
+{
+	unsigned kind = op & ~(unsigned)LOCK_NB;
+
+	if (!pith_fd_get(fd))
+		return -EBADF;
+	if (op & LINUX_LOCK_MAND)
+		return 0; /* Linux ignores the obsolete LOCK_MAND (with a warning) */
+	return kind == LOCK_SH || kind == LOCK_EX || kind == LOCK_UN ? 0 : -EINVAL;
 }
 
 /* FIONBIO and FIOASYNC take an int flag from user memory. */
@@ -97,8 +150,6 @@ static unsigned mode_bits(unsigned type)
 		return 0777;
 	case S_IFCHR:
 		return 0620; /* a terminal's */
-	case S_IFREG:
-		return 0444; /* synthesized files are read-only */
 	default:
 		return 0600; /* pipes, and anonymous inodes (eventfd, epoll) with no type */
 	}
@@ -114,10 +165,6 @@ static void fill_stat(struct stat *st, const struct pith_file *f)
 	st->st_mode = f->ops->mode | mode_bits(f->ops->mode);
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
-	if (pith_synth_size && f->ops->mode == S_IFREG) {
-		st->st_size = (off_t)pith_synth_size(f);
-		st->st_blocks = (st->st_size + 511) / 512;
-	}
 	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = (time_t)(now / 1000000000);
 	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = (long)(now % 1000000000);
 }
@@ -130,6 +177,8 @@ PITH_SYSCALL2(fstat, int, fd, struct stat *, st)
 		return -EBADF;
 	if (!pith_user_writable(st, sizeof(*st)))
 		return -EFAULT;
+	if (f->ops->stat)
+		return f->ops->stat(f, st);
 	fill_stat(st, f);
 	return 0;
 }

@@ -19,10 +19,4 @@ void pith_fd_replace(int newfd, struct pith_file *f, bool cloexec);
    NULL otherwise (EBADF). */
 struct pith_file *pith_fd_for(int fd, bool write_side);
 
-/* Whether fd's file is a synthesized file, and its positioned read and seek (open.c). */
-bool pith_synth_is(const struct pith_file *f);
-long pith_synth_pread(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total,
-		      uint64_t pos, bool advance);
-long pith_synth_lseek(struct pith_file *f, long off, int whence);
-
 #endif

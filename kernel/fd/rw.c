@@ -10,20 +10,6 @@
 #include "syscall/syscall.h"
 
 /*
- * Weak: synthesized files exist only in images that link open (open.c); without it no file can
- * be one. Only they have a position.
- */
-bool pith_synth_is(const struct pith_file *f) __attribute__((weak));
-long pith_synth_pread(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total,
-		      uint64_t pos, bool advance) __attribute__((weak));
-long pith_synth_lseek(struct pith_file *f, long off, int whence) __attribute__((weak));
-
-static bool is_synth(const struct pith_file *f)
-{
-	return pith_synth_is && pith_synth_is(f);
-}
-
-/*
  * Whether every byte of the first `total` bytes of the iovecs is mapped (readable for a write,
  * writable for a read). Faults: the kernel checks every byte it is about to transfer before it
  * moves any: an unmapped byte anywhere gives -EFAULT and nothing is transferred, as Linux does
@@ -113,45 +99,92 @@ PITH_SYSCALL3(writev, int, fd, const struct iovec *, iov, int, iovcnt)
 }
 
 /*
- * Positioned transfers: a synthesized file reads at the offset; a character device (the
- * console) ignores it, as a terminal does; pipes, sockets and the rest are -ESPIPE.
+ * The file for a positioned transfer, in Linux's order of checks: a negative offset (-EINVAL),
+ * no such fd (-EBADF), no positioned operation (-ESPIPE; a character device without one, the
+ * console or /dev/null, ignores the offset as a terminal does), the access mode (-EBADF).
  */
-static long positioned(int fd, void *buf, size_t count, long offset, bool write_side)
+static long positioned_file(int fd, long offset, bool write_side, struct pith_file **out)
 {
-	struct pith_file *f = pith_fd_for(fd, write_side);
-	struct iovec iov = {buf, count < PITH_MAX_RW_COUNT ? count : (size_t)PITH_MAX_RW_COUNT};
+	struct pith_file *f = pith_fd_get(fd);
 
 	if (offset < 0)
 		return -EINVAL;
 	if (!f)
 		return -EBADF;
-	if (!is_synth(f) && f->ops->mode != S_IFCHR)
+	if (!(write_side ? f->ops->pwritev : f->ops->preadv) && f->ops->mode != S_IFCHR)
 		return -ESPIPE;
+	*out = pith_fd_for(fd, write_side);
+	return *out ? 0 : -EBADF;
+}
+
+/* Transfers the first total bytes of the (imported) iovecs at offset. */
+static long positioned(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total,
+		       long offset, bool write_side)
+{
+	long (*op)(struct pith_file *, const struct iovec *, int, size_t, uint64_t) =
+	    write_side ? f->ops->pwritev : f->ops->preadv;
+
+	if (!op)
+		return file_transfer(f, iov, iovcnt, total, write_side);
+	if (!iov_mapped(iov, total, write_side))
+		return -EFAULT;
+	return op(f, iov, iovcnt, total, (uint64_t)offset);
+}
+
+/* pread/pwrite: access_ok on the whole count (as Linux), then capped at MAX_RW_COUNT. */
+static long positioned_one(int fd, void *buf, size_t count, long offset, bool write_side)
+{
+	struct iovec iov = {buf, count < PITH_MAX_RW_COUNT ? count : (size_t)PITH_MAX_RW_COUNT};
+	struct pith_file *f;
+	long err = positioned_file(fd, offset, write_side, &f);
+
+	if (err)
+		return err;
 	if (!pith_user_access_ok(buf, count))
 		return -EFAULT;
-	if (!is_synth(f))
-		return file_transfer(f, &iov, 1, iov.iov_len, write_side);
-	if (!iov_mapped(&iov, iov.iov_len, false))
-		return -EFAULT;
-	return pith_synth_pread(f, &iov, 1, iov.iov_len, (uint64_t)offset, false);
+	return positioned(f, &iov, 1, iov.iov_len, offset, write_side);
+}
+
+static long positioned_vec(int fd, const struct iovec *iov, int iovcnt, long offset,
+			   bool write_side)
+{
+	struct pith_file *f;
+	long total = positioned_file(fd, offset, write_side, &f);
+
+	if (!total)
+		total = pith_iov_import(iov, iovcnt, write_side);
+	if (total < 0)
+		return total;
+	return positioned(f, iov, iovcnt, (size_t)total, offset, write_side);
 }
 
 PITH_SYSCALL4(pread64, int, fd, void *, buf, size_t, count, long, offset)
 {
-	return positioned(fd, buf, count, offset, false);
+	return positioned_one(fd, buf, count, offset, false);
 }
 
 PITH_SYSCALL4(pwrite64, int, fd, const void *, buf, size_t, count, long, offset)
 {
-	return positioned(fd, (void *)buf, count, offset, true);
+	return positioned_one(fd, (void *)buf, count, offset, true);
 }
 
-/* Only synthesized files have a position; everything else is a pipe, socket or terminal. */
+/* x86_64 passes the whole offset in pos_l (musl adds pos_h = offset >> 32, unused here). */
+PITH_SYSCALL4(preadv, int, fd, const struct iovec *, iov, int, iovcnt, long, offset)
+{
+	return positioned_vec(fd, iov, iovcnt, offset, false);
+}
+
+PITH_SYSCALL4(pwritev, int, fd, const struct iovec *, iov, int, iovcnt, long, offset)
+{
+	return positioned_vec(fd, iov, iovcnt, offset, true);
+}
+
+/* Seekable files move their position; pipes, sockets and the console are -ESPIPE. */
 PITH_SYSCALL3(lseek, int, fd, long, offset, int, whence)
 {
 	struct pith_file *f = pith_fd_get(fd);
 
 	if (!f)
 		return -EBADF;
-	return is_synth(f) ? pith_synth_lseek(f, offset, whence) : -ESPIPE;
+	return f->ops->lseek ? f->ops->lseek(f, offset, whence) : -ESPIPE;
 }

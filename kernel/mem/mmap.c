@@ -1,9 +1,12 @@
-/* mmap, munmap and mremap of anonymous memory in the heap arena. */
+/* mmap (anonymous memory, and copies of files), munmap and mremap in the heap arena. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "console/console.h"
 #include "core/core.h"
+#include "fd/fd.h"
 #include "mem/mem.h"
 #include "syscall/syscall.h"
 
@@ -16,6 +19,34 @@
 	(LINUX_MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE |  \
 	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK |   \
 	 MAP_HUGETLB | MAP_FIXED_NOREPLACE | (0x3fu << MAP_HUGE_SHIFT))
+
+/* Weak: an image without the fd component (a program that never opens a file) maps no file,
+   and mem must not pull fd into it. */
+extern struct pith_file *pith_fd_get(int fd) __attribute__((weak));
+
+/*
+ * A file mapping is a copy: the pages are filled with the file's preadv (kernel/vfs/: mem
+ * needs no link-time dependency on the VFS), so only seekable files map. In Linux's order:
+ * O_PATH -EBADF; no preadv (console, pipes, sockets, devices) -ENODEV; MAP_SHARED with
+ * PROT_WRITE on a file not open for writing, or any map of a file not open for reading,
+ * -EACCES; MAP_SHARED with PROT_WRITE otherwise -ENODEV (writes could not reach the file).
+ */
+static long file_check(int fd, int prot, int flags, long off)
+{
+	struct pith_file *f = pith_fd_get ? pith_fd_get(fd) : NULL;
+	unsigned mode = f ? f->flags & O_ACCMODE : 0;
+	bool shared_write = (flags & LINUX_MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE);
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (!f->ops->preadv)
+		return -ENODEV;
+	if ((shared_write && mode != O_RDWR) || mode == O_WRONLY)
+		return -EACCES;
+	if (off < 0)
+		return -EINVAL;
+	return shared_write ? -ENODEV : 0;
+}
 
 static long mmap_check(size_t len, int prot, int flags, int fd, long off)
 {
@@ -33,8 +64,12 @@ static long mmap_check(size_t len, int prot, int flags, int fd, long off)
 	}
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | LINUX_PROT_SEM))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return fd >= 0 && fd <= 2 ? -ENODEV : -EBADF; /* only console fds exist */
+	if (!(flags & MAP_ANONYMOUS)) {
+		long err = file_check(fd, prot, flags, off);
+
+		if (err)
+			return err;
+	}
 	if (prot & PROT_EXEC)
 		return -EACCES; /* W^X: no page the program can write ever becomes executable */
 	if (flags & MAP_HUGETLB)
@@ -78,9 +113,35 @@ static long map_anywhere(size_t len)
 	return first < 0 ? -ENOMEM : (long)pith_pages_addr(&pith_mem.pages, (size_t)first);
 }
 
+/* Copies the file at off into the new mapping [addr, addr + len) (zeros past its end); on an
+   error the mapping is undone. */
+static long map_file(long addr, size_t len, int fd, long off)
+{
+	struct pith_file *f = pith_fd_get(fd);
+	size_t done = 0, first, n;
+
+	while (addr >= 0 && done < len) {
+		size_t want = len - done < PITH_MAX_RW_COUNT ? len - done : PITH_MAX_RW_COUNT;
+		struct iovec iov = {(char *)addr + done, want};
+		long got = f->ops->preadv(f, &iov, 1, want, (uint64_t)off + done);
+
+		if (got <= 0) {
+			if (!got)
+				break;
+			pith_mem_arena_range((uint64_t)addr, len, &first, &n);
+			pith_pages_release(&pith_mem.pages, first, n);
+			return got;
+		}
+		done += (size_t)got;
+	}
+	return addr;
+}
+
 /*
- * Anonymous mappings only. A shared anonymous mapping is accepted: with one process and no
- * fork, nothing can tell it from a private one. Protections are recorded nowhere (see mprotect).
+ * A shared anonymous mapping is accepted: with one process and no fork, nothing can tell it
+ * from a private one. A file mapping (MAP_PRIVATE, or MAP_SHARED read-only) is a private copy
+ * of the file made now: later writes to the file are not seen through it. Protections are
+ * recorded nowhere (see mprotect).
  */
 PITH_SYSCALL_RET6(PITH_RET_ADDR, mmap, void *, addr, size_t, len, int, prot, int, flags, int, fd,
 		  long, off)
@@ -91,10 +152,12 @@ PITH_SYSCALL_RET6(PITH_RET_ADDR, mmap, void *, addr, size_t, len, int, prot, int
 	if (err)
 		return err;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
-		return map_fixed(a, len, (flags & MAP_FIXED_NOREPLACE) != 0);
-	if (a && map_at_hint(a, len))
-		return (long)a;
-	return map_anywhere(len);
+		err = map_fixed(a, len, (flags & MAP_FIXED_NOREPLACE) != 0);
+	else if (a && map_at_hint(a, len))
+		err = (long)a;
+	else
+		err = map_anywhere(len);
+	return flags & MAP_ANONYMOUS ? err : map_file(err, len, fd, off);
 }
 
 /*

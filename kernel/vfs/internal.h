@@ -33,7 +33,9 @@ struct pith_nameidata {
 	char name[PITH_NAME_MAX + 1];
 	size_t len;
 	bool trailing_slash;
-	bool last_dot; /* PARENT: the last component was "." or ".." (or the path was "/") */
+	/* PARENT: the last component was "." or ".." (or the path was "/"): then name is ".",
+	   ".." (or "/"), dir is the directory the whole path names (held), vn is NULL. */
+	bool last_dot;
 };
 
 /*
@@ -63,6 +65,24 @@ int pith_vfs_writable(const struct pith_vnode *vn);
 /* The umask (umask(2)); applied by creations. */
 extern uint32_t pith_vfs_umask;
 
+/* ---- helpers of the namespace and attribute calls (namespace.c) ------------------------ */
+
+/* Looks up path (pith_namei's flags) and runs fn on the result, all inside one filesystem
+   operation (pith_vfs_enter/leave): the lookup's error or fn's answer. */
+long pith_vfs_at(int dirfd, const char *path, unsigned flags,
+		 long (*fn)(struct pith_nameidata *nd, void *ctx), void *ctx);
+
+/* A creation's checks on its PARENT lookup, in Linux's order: -EEXIST ("." / ".." / "/" or an
+   existing entry), -ENOENT (a trailing slash, unless is_dir), -EROFS; else 0. */
+int pith_vfs_may_create(const struct pith_nameidata *nd, bool is_dir);
+
+/* Whether vn is a mount's root or a mount point (-EBUSY for rmdir and rename). */
+bool pith_vfs_busy(const struct pith_vnode *vn);
+
+/* The file at fd for an fd-based call, or NULL (-EBADF) if fd is not open or is an O_PATH
+   handle (Linux's fdget: only fstat, fstatfs, fchdir and *at() accept those). */
+struct pith_file *pith_vfs_fd_file(int fd);
+
 /* ---- open files (file.c) --------------------------------------------------------------- */
 
 /* The vnode behind f if f is a VFS file (regular file, directory, synthesized file), else
@@ -79,5 +99,66 @@ long pith_vfs_open_vnode(struct pith_vnode *vn, int flags);
 /* Fills a struct stat from a vnode (st_dev from its mount, st_blksize 4096). */
 struct stat;
 void pith_vfs_stat(const struct pith_vnode *vn, struct stat *st);
+
+/* Whether f is an O_PATH file (a vnode handle: no I/O). */
+bool pith_vfs_file_is_path(const struct pith_file *f);
+
+/* The status flags an open file keeps from open(2)'s flags (O_LARGEFILE added). */
+unsigned pith_vfs_file_flags(int flags);
+
+/* lseek on a file of `size` bytes with no holes (SEEK_DATA/HOLE: -ENXIO at or past the end). */
+long pith_vfs_seek(struct pith_file *f, int64_t off, int whence, uint64_t size);
+
+/* FIONREAD on a file of `size` bytes at pos (the bytes left, as an int); -ENOTTY for others. */
+long pith_vfs_fionread(unsigned long req, unsigned long arg, uint64_t size, uint64_t pos);
+
+/* ---- mounts and boot (mount.c, boot.c) ------------------------------------------------- */
+
+/*
+ * Filesystem operations in progress. Pollers run whenever the guest waits, disk I/O included, so
+ * the periodic sync (a poller) writes back only while no operation is midway: everything that
+ * calls a vnode or mount operation outside of a pith_namei..pith_nameidata_done pair (which
+ * counts itself) brackets the calls with enter/leave (fd-based calls: ftruncate, fsync, ...).
+ */
+void pith_vfs_enter(void);
+void pith_vfs_leave(void);
+
+/* The i-th mount ("/" is 0, then the disks in boot order), or NULL past the last. */
+struct pith_mount *pith_vfs_mount(unsigned i);
+
+/* sync(m, flush) on every mount, disks first: 0 or the first error. */
+int pith_vfs_sync_all(bool flush);
+
+/* Mounts type (on dev) on the directory `on` (NULL: "/"); path names it in messages. */
+int pith_vfs_mount_add(const struct pith_fs_type *type, struct pith_blk *dev, bool readonly,
+		       struct pith_vnode *on, const char *path);
+
+/* Boot (boot.c): "/", its archive, synthesized files, disks; 0 or -errno (reported). */
+int pith_vfs_boot(void);
+
+/* Ends the run before main with PITH_EXIT_ERROR (exit hooks run). */
+__attribute__((noreturn)) void pith_vfs_fail(void);
+
+/* mkdir -p of an absolute path under 256 bytes (each missing directory with mode). */
+int pith_vfs_mkdir_p(const char *path, uint32_t mode);
+
+/* Creates a node (or a symlink to target) at an absolute path under 256 bytes if nothing is
+   there, with the directories above it (0755). */
+int pith_vfs_create_at(const char *path, uint32_t mode, uint64_t rdev, const char *target);
+
+/* ---- synthesized files and devices (synth.c, dev.c) -------------------------------------- */
+
+int pith_vfs_synth_boot(void);
+int pith_vfs_dev_boot(void);
+
+/* Whether vn is a synthesized file (S_IFREG with rdev major PITH_VFS_SYNTH_MAJOR). */
+bool pith_vfs_is_synth(const struct pith_vnode *vn);
+
+/* The vnode of an open synthesized file, or NULL if f is not one. */
+struct pith_vnode *pith_vfs_synth_vnode(struct pith_file *f);
+
+/* New open files (one reference, not installed) for a synthesized file or a device. */
+long pith_vfs_synth_open(struct pith_vnode *vn, int flags, struct pith_file **out);
+long pith_vfs_dev_open(struct pith_vnode *vn, int flags, struct pith_file **out);
 
 #endif
