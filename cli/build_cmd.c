@@ -13,12 +13,18 @@
 
 #include <pith/abi.h>
 
+#include "elf.h"
+#include "rootfs.h"
+
 struct build_args {
 	const char *out;       /* -o OUT, or the default */
 	char *default_out;     /* allocated when there is no -o */
 	const char *first_src; /* the first argument ending in .c */
 	char **cc_argv;	       /* "pith-cc", "-O2", "-o", OUT, then every other argument, NULL */
 	int cc_argc;
+	struct rootfs *files;  /* --rootfs / --copy: the image's root filesystem, or NULL */
+	const char *files_opt; /* the first of those options (for the warning) */
+	bool has_rootfs;       /* --rootfs was given (once only) */
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -28,14 +34,84 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Split -o OUT (or -oOUT) from the arguments for pith-cc; 1 for --help, -1 on a usage error. */
+/* --copy's SRC:DEST, split at the last ':'; 0 or -1 after a message. */
+static int add_copy(struct build_args *b, char *arg)
+{
+	char err[8192], *colon = strrchr(arg, ':');
+
+	if (!colon || colon == arg || !colon[1]) {
+		cli__usage_error("build: --copy needs SRC:DEST (got '%s')", arg);
+		return -1;
+	}
+	*colon = 0;
+	if (rootfs__add(b->files, "--copy", arg, colon + 1, err, sizeof(err)) < 0) {
+		cli__error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_rootfs(struct build_args *b, const char *dir)
+{
+	char err[8192];
+
+	if (b->has_rootfs) {
+		cli__usage_error("build: --rootfs given twice; use --copy SRC:DEST for more files");
+		return -1;
+	}
+	b->has_rootfs = true;
+	if (rootfs__add(b->files, "--rootfs", dir, "/", err, sizeof(err)) < 0) {
+		cli__error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --rootfs DIR, --copy SRC:DEST (or --opt=VALUE) at argv[*i]: 1 if it was one (consumed, *i
+ * moved past its value), 0 if not, -1 after a message.
+ */
+static int parse_files_opt(struct build_args *b, int argc, char **argv, int *i)
+{
+	const char *opts[] = {"--rootfs", "--copy"};
+
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(opts[k]);
+		char *v;
+
+		if (strncmp(argv[*i], opts[k], n) != 0 || (argv[*i][n] && argv[*i][n] != '='))
+			continue;
+		v = argv[*i][n] ? argv[*i] + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+		if (!v || !*v) {
+			cli__usage_error("build: %s needs a value", opts[k]);
+			return -1;
+		}
+		if (!b->files && !(b->files = rootfs__new())) {
+			cli__error("out of memory");
+			return -1;
+		}
+		if (!b->files_opt)
+			b->files_opt = opts[k];
+		return (k == 0 ? add_rootfs(b, v) : add_copy(b, v)) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Split -o OUT (or -oOUT), --rootfs and --copy from the arguments for pith-cc; 1 for --help,
+   -1 on a usage error. */
 static int parse_args(struct build_args *b, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
+		int rc;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return 1;
+		rc = parse_files_opt(b, argc, argv, &i);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			continue;
 		if (strcmp(a, "-o") == 0 && i + 1 >= argc) {
 			cli__usage_error("build: -o needs a file name");
 			return -1;
@@ -125,9 +201,39 @@ static int choose_out(struct build_args *b)
 	return 0;
 }
 
+/* Whether the image at path links the component (its PITH_NOTE_COMPONENT note). */
+static bool image_has_component(const char *path, const char *component)
+{
+	struct elf_image img;
+	char err[512];
+	bool found = false;
+
+	if (elf_image__open(&img, path, PITH_MEM_MAX, err, sizeof(err)) < 0)
+		return false;
+	for (unsigned i = 0; i < img.ncomponents; i++)
+		found |= strcmp(img.components[i], component) == 0;
+	elf_image__close(&img);
+	return found;
+}
+
+/* Links the files (--rootfs/--copy) in: their archive's assembly becomes one more input. */
+static int add_files_object(struct build_args *b, struct rootfs_object *obj)
+{
+	char err[8192];
+
+	if (rootfs__make_object(b->files, obj, err, sizeof(err)) < 0) {
+		cli__error("%s", err);
+		return -1;
+	}
+	b->cc_argv[b->cc_argc++] = obj->asm_file;
+	return 0;
+}
+
 static int build(struct build_args *b)
 {
+	struct rootfs_object obj = {.dir = ""};
 	char cc[PATH_MAX];
+	int rc;
 
 	if (choose_out(b) < 0 || find_toolchain(cc, sizeof(cc)) < 0)
 		return PITH_EXIT_ERROR;
@@ -135,7 +241,18 @@ static int build(struct build_args *b)
 	b->cc_argv[1] = "-O2";
 	b->cc_argv[2] = "-o";
 	b->cc_argv[3] = (char *)b->out;
-	return run_compiler(cc, b->cc_argv);
+	if (b->files && add_files_object(b, &obj) < 0) {
+		rootfs__remove_object(&obj);
+		return PITH_EXIT_ERROR;
+	}
+	rc = run_compiler(cc, b->cc_argv);
+	rootfs__remove_object(&obj);
+	if (rc == 0 && b->files && !image_has_component(b->out, "vfs"))
+		fprintf(stderr,
+			"pith: warning: %s: the program never opens a file; the files are "
+			"not included\n",
+			b->files_opt);
+	return rc;
 }
 
 int build_cmd__main(int argc, char **argv)
@@ -143,7 +260,7 @@ int build_cmd__main(int argc, char **argv)
 	struct build_args b = {.cc_argc = 4}; /* cc_argv[0..3] are set once OUT is known */
 	int rc;
 
-	b.cc_argv = calloc((size_t)argc + 5, sizeof(*b.cc_argv));
+	b.cc_argv = calloc((size_t)argc + 6, sizeof(*b.cc_argv));
 	if (!b.cc_argv)
 		return cli__error("out of memory");
 	rc = parse_args(&b, argc, argv);
@@ -157,5 +274,6 @@ int build_cmd__main(int argc, char **argv)
 	}
 	free(b.default_out);
 	free(b.cc_argv);
+	rootfs__free(b.files);
 	return rc;
 }

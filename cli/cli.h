@@ -10,6 +10,7 @@
 int build_cmd__main(int argc, char **argv);
 int run_cmd__main(int argc, char **argv);
 int inspect_cmd__main(int argc, char **argv);
+int disk_cmd__main(int argc, char **argv);
 
 /* Print the full usage text (pith help) on stdout. */
 void cli__help(void);

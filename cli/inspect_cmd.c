@@ -8,6 +8,7 @@
 #include <pith/abi.h>
 
 #include "elf.h"
+#include "rootfs.h"
 
 /* Byte totals by kind of segment. */
 struct seg_totals {
@@ -128,6 +129,61 @@ static void print_components(const struct elf_image *img)
 	printf("\n");
 }
 
+/* An ELF64 symbol (Elf64_Sym), as laid out in the file. */
+struct sym64 {
+	uint32_t name;
+	uint8_t info, other;
+	uint16_t shndx;
+	uint64_t value, size;
+};
+
+/* The value of the symbol called name, or 0. */
+static uint64_t symbol_value(const struct elf_image *img, const char *name)
+{
+	for (size_t i = 0; img->symtab && i < img->nsyms && i < ELF_IMAGE_MAX_SYMBOLS; i++) {
+		struct sym64 s;
+
+		memcpy(&s, (const uint8_t *)img->symtab + i * sizeof(s), sizeof(s));
+		if (s.name < img->strtab_size &&
+		    strncmp(img->strtab + s.name, name, img->strtab_size - s.name) == 0)
+			return s.value;
+	}
+	return 0;
+}
+
+/* The bytes of the file at [start, end) (guest addresses inside one segment's file data). */
+static const uint8_t *image_bytes(const struct elf_image *img, uint64_t start, uint64_t end)
+{
+	for (unsigned i = 0; i < img->nseg && start && start <= end; i++) {
+		const struct elf_segment *s = &img->seg[i];
+
+		if (start >= s->vaddr && end <= s->vaddr + s->filesz)
+			return img->data + s->offset + (start - s->vaddr);
+	}
+	return NULL;
+}
+
+/* "rootfs  N files, SIZE" for an image built with --rootfs/--copy; nothing without one. */
+static void print_rootfs(const struct elf_image *img)
+{
+	uint64_t start = symbol_value(img, "pith_rootfs_start");
+	uint64_t end = symbol_value(img, "pith_rootfs_end");
+	const uint8_t *data = image_bytes(img, start, end);
+	size_t files;
+	uint64_t bytes;
+	char size[32], content[32];
+
+	if (!data)
+		return;
+	if (rootfs__scan(data, end - start, &files, &bytes) < 0) {
+		printf("rootfs        %s, not a valid cpio newc archive\n",
+		       human(end - start, size, sizeof(size)));
+		return;
+	}
+	printf("rootfs        %zu files, %s (%s of file data)\n", files,
+	       human(end - start, size, sizeof(size)), human(bytes, content, sizeof(content)));
+}
+
 static int inspect(const char *path)
 {
 	struct elf_image img;
@@ -144,6 +200,7 @@ static int inspect(const char *path)
 	print_totals(&totals);
 	if (img.has_abi_note)
 		print_components(&img);
+	print_rootfs(&img);
 	printf("symbols       %zu%s\n", img.nsyms, img.symtab ? "" : " (stripped)");
 	elf_image__close(&img);
 	return 0;

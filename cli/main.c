@@ -1,4 +1,4 @@
-/* The pith command: dispatches build, run, inspect, help and --version. */
+/* The pith command: dispatches build, run, inspect, disk, help and --version. */
 #include "cli.h"
 
 #include <fcntl.h>
@@ -11,15 +11,21 @@
 
 static const char help_text[] =
     "Usage:\n"
-    "  pith build [-o OUT] [CC-FLAGS...] SOURCE.c...\n"
+    "  pith build [-o OUT] [--rootfs DIR] [--copy SRC:DEST]... [CC-FLAGS...] SOURCE.c...\n"
     "  pith run [OPTIONS] [--] IMAGE [--] [ARGS...]\n"
     "  pith inspect IMAGE\n"
+    "  pith disk create [--force] FILE SIZE\n"
     "  pith help\n"
     "  pith --version\n"
     "\n"
     "pith build compiles and links C sources into one Pith image with pith-cc (gcc with Pith's\n"
     "musl and library OS) at -O2; other flags go to pith-cc after -O2. OUT defaults to the\n"
     "first source's name with .pith in place of .c, in the current folder.\n"
+    "  --rootfs DIR          DIR's files become the image's / (a RAM filesystem, writable;\n"
+    "                        modes, mtimes and symlinks kept, owner root)\n"
+    "  --copy SRC:DEST       also put the file or directory SRC at DEST, an absolute path in\n"
+    "                        the image (repeatable)\n"
+    "The files are packed into the image only if the program uses files (open, stat, ...).\n"
     "\n"
     "pith run boots IMAGE (a Pith image, or a static Linux x86_64 executable) in a KVM virtual\n"
     "machine. Everything after IMAGE is the program's arguments; one -- right after IMAGE is\n"
@@ -32,7 +38,8 @@ static const char help_text[] =
     "  --trace               print every system call the program makes\n"
     "  --verbose             print the monitor's setup timings, its seccomp allow-list and\n"
     "                        the number of VM exits\n"
-    "  --stats               print the network counters (monitor and guest) at exit\n"
+    "  --stats               print the VM exit, network and disk counters (monitor and\n"
+    "                        guest) at exit\n"
     "Networking (default: none):\n"
     "  -p, --publish [ADDR:]HOST:GUEST[/tcp|/udp]\n"
     "                        forward host port HOST (on ADDR, default all) to the guest's\n"
@@ -48,11 +55,22 @@ static const char help_text[] =
     "  --dns A.B.C.D         its name server\n"
     "  --mac XX:XX:XX:XX:XX:XX  its MAC address (default: a random local one)\n"
     "  --mtu N               its MTU, 576..9000 (default 1500)\n"
+    "Disks (default: none):\n"
+    "  --disk FILE[:MOUNTPOINT][:ro]\n"
+    "                        the ext2 image FILE (its size a multiple of 512) as a disk,\n"
+    "                        mounted at MOUNTPOINT (absolute; default /mnt/diskN, N counting\n"
+    "                        from 0); :ro opens it read-only. Repeatable, up to 8. An image\n"
+    "                        is locked while a run uses it (read-write: by that run alone)\n"
     "It exits with the program's exit status, 139 if the program crashed (a report is\n"
     "printed), or 125 if Pith could not run it (one line says why).\n"
     "\n"
     "pith inspect prints an image's size, kind, ABI version, entry point, segments, the\n"
-    "library OS components linked in, and its number of symbols.\n";
+    "library OS components linked in, its root filesystem (--rootfs) and its number of\n"
+    "symbols.\n"
+    "\n"
+    "pith disk create makes FILE, a sparse file of SIZE bytes (at least 1M, with a unit as for\n"
+    "--mem), formatted ext2 with the host's mkfs.ext2 (Debian package e2fsprogs). It refuses\n"
+    "to replace an existing FILE unless --force is given.\n";
 
 void cli__help(void)
 {
@@ -111,6 +129,8 @@ int main(int argc, char **argv)
 		return build_cmd__main(argc - 2, argv + 2);
 	if (strcmp(cmd, "inspect") == 0)
 		return inspect_cmd__main(argc - 2, argv + 2);
+	if (strcmp(cmd, "disk") == 0)
+		return disk_cmd__main(argc - 2, argv + 2);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		cli__help();
 		return 0;

@@ -1,14 +1,20 @@
-/* The httpd example: a small single-threaded epoll HTTP/1.1 server with its files compiled in. */
+/* The httpd example: a small single-threaded epoll HTTP/1.1 server of built-in pages and files. */
 /*
- * Plain POSIX C (plus Linux's epoll): it builds with `pith build` into a unikernel image and with
- * any C compiler into a Linux program. Usage: httpd [PORT [IDLE]]: PORT defaults to 80; with
- * IDLE, it exits (status 0) after IDLE seconds without any event, so that a benchmark can end it
- * cleanly (`pith run --stats` prints its counters when the guest exits).
+ * Plain POSIX C (plus Linux's epoll and sendfile): it builds with `pith build` into a unikernel
+ * image and with any C compiler into a Linux program. Usage: httpd [PORT [IDLE [ROOT]]]: PORT
+ * defaults to 80; with IDLE (0: never), it exits (status 0) after IDLE seconds without any event,
+ * so that a benchmark can end it cleanly (`pith run --stats` prints its counters when the guest
+ * exits); ROOT is the document root (default "/": with `pith build --rootfs DIR`, DIR's files).
  *
  * Paths: / and /index.html (a small page), /big (10,000,000 bytes generated at start-up: 100000
  * lines of 100 bytes, line N is "%07u " then 91 letters starting at 'a' + N % 26 and running
  * through the alphabet, then '\n'), /stats (open connections, connections accepted, open file
- * descriptors and free memory, for leak tests). GET and HEAD; other methods get 405.
+ * descriptors and free memory, for leak tests). / and /index.html serve ROOT/index.html instead
+ * if it existed at start-up. Any other path is a file under ROOT (a directory: its index.html),
+ * sent with sendfile (read + write where sendfile fails with EINVAL or ENOSYS), its Content-Type
+ * from the extension; 404 for a missing file and for any path holding "..", so nothing outside
+ * ROOT is ever served (no percent-decoding: such paths are taken literally). The query string is
+ * ignored. GET and HEAD; other methods get 405.
  * Requests are parsed one at a time from each connection's buffer, so pipelined requests are
  * answered in order; keep-alive follows HTTP/1.1 (RFC 9112 section 9.3).
  */
@@ -24,7 +30,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -34,6 +42,8 @@
 #define EVENTS_MAX 64
 #define BIG_LINES  100000u
 #define BIG_LINE   100u
+#define PATH_LEN   4096	 /* a file's path under the document root */
+#define FBUF	   16384 /* the read + write fallback's buffer */
 
 static const char index_html[] =
     "<!DOCTYPE html>\n"
@@ -62,6 +72,10 @@ struct conn {
 	const char *body; /* the pending response's body (static memory) */
 	size_t body_len, body_off;
 	bool close_after; /* close once the pending response is sent */
+	int file;	  /* the file the pending response sends after its headers, or -1 */
+	off_t file_off, file_end;
+	char *fbuf; /* read + write fallback (sendfile failed): bytes read, not yet sent */
+	size_t fbuf_len, fbuf_off;
 	char in[REQ_MAX];
 };
 
@@ -70,6 +84,8 @@ struct server {
 	char *big;
 	unsigned long open, accepted;
 	char stats[256];
+	const char *root; /* the document root without its trailing '/' ("" for "/") */
+	bool root_index;  /* ROOT/index.html existed at start-up: it replaces the built-in page */
 };
 
 static struct server srv;
@@ -115,6 +131,17 @@ static const char *stats__text(size_t *len)
 		     srv.open, srv.accepted, fds__count(), freeram);
 	*len = (size_t)n;
 	return srv.stats;
+}
+
+/* The pending response's file is sent (or abandoned): close it. */
+static void conn__file_done(struct conn *c)
+{
+	if (c->file >= 0)
+		close(c->file);
+	c->file = -1;
+	free(c->fbuf);
+	c->fbuf = NULL;
+	c->fbuf_len = c->fbuf_off = 0;
 }
 
 /* Queues a response: status line, headers, and (unless HEAD) the body. */
@@ -222,6 +249,89 @@ static long request__body_len(const char *hdrs, const char *end)
 	return strtol(num, NULL, 10);
 }
 
+/* Content-Type from a file name's extension. */
+static const char *file__type(const char *path)
+{
+	static const char *const types[][2] = {
+	    {".html", "text/html; charset=utf-8"},
+	    {".htm", "text/html; charset=utf-8"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".css", "text/css"},
+	    {".js", "text/javascript"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".jpeg", "image/jpeg"},
+	    {".svg", "image/svg+xml"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && !strchr(dot, '/') && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcasecmp(dot, types[i][0]) == 0)
+			return types[i][1];
+	return "application/octet-stream";
+}
+
+/* Whether ".." appears anywhere in the path (refused: nothing outside the root is served). */
+static bool path__has_dotdot(const char *p, size_t plen)
+{
+	for (size_t i = 1; i < plen; i++)
+		if (p[i - 1] == '.' && p[i] == '.')
+			return true;
+	return false;
+}
+
+/* Opens path as a regular file (fd, its size in *size), or -1; a directory: its index.html. */
+static int file__open(char *path, size_t cap, off_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		size_t n = strlen(path);
+
+		close(fd);
+		fd = -1;
+		if (snprintf(path + n, cap - n, "%sindex.html",
+			     n && path[n - 1] == '/' ? "" : "/") < (int)(cap - n))
+			return file__open(path, cap, size);
+	}
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	*size = fd >= 0 ? st.st_size : 0;
+	return fd;
+}
+
+/*
+ * Serves the file the path names under the document root; false if the path is a built-in
+ * page (that index.html did not replace) or names no file. A path with ".." is a 404.
+ */
+static bool conn__file(struct conn *c, const char *p, size_t plen, bool head)
+{
+	bool index = (plen == 1 && p[0] == '/') || (plen == 11 && !memcmp(p, "/index.html", 11));
+	char path[PATH_LEN];
+	off_t size;
+
+	bool builtin =
+	    (plen == 4 && !memcmp(p, "/big", 4)) || (plen == 6 && !memcmp(p, "/stats", 6));
+
+	if (index ? !srv.root_index : builtin)
+		return false;
+	if (path__has_dotdot(p, plen) || memchr(p, 0, plen) ||
+	    snprintf(path, sizeof(path), "%s%.*s", srv.root, (int)plen, p) >= (int)sizeof(path))
+		return false;
+	c->file = file__open(path, sizeof(path), &size);
+	if (c->file < 0)
+		return false;
+	conn__respond(c, 200, "OK", file__type(path), NULL, (size_t)size, true);
+	c->file_off = 0;
+	c->file_end = size;
+	if (head || size == 0)
+		conn__file_done(c);
+	return true;
+}
+
 /* Answers a well-formed request for a method (m, mlen) and path (p, plen). */
 static void conn__route(struct conn *c, const char *m, size_t mlen, const char *p, size_t plen)
 {
@@ -233,6 +343,10 @@ static void conn__route(struct conn *c, const char *m, size_t mlen, const char *
 		conn__error(c, 405, "Method Not Allowed");
 		return;
 	}
+	if (memchr(p, '?', plen))
+		plen = (size_t)((const char *)memchr(p, '?', plen) - p);
+	if (conn__file(c, p, plen, head))
+		return;
 	body = path__body(p, plen, &type, &len);
 	if (body)
 		conn__respond(c, 200, "OK", type, body, len, head);
@@ -285,15 +399,67 @@ static bool conn__next_request(struct conn *c)
 	return c->in_len == sizeof(c->in);
 }
 
-static bool conn__pending(const struct conn *c)
+static bool conn__mem_pending(const struct conn *c)
 {
 	return c->head_off < c->head_len || c->body_off < c->body_len;
+}
+
+static bool conn__pending(const struct conn *c)
+{
+	return conn__mem_pending(c) || c->file >= 0;
+}
+
+/* Reads the next piece of the file for the fallback; -1 at an early end or an error. */
+static int conn__fill(struct conn *c)
+{
+	size_t want = c->file_end - c->file_off < FBUF ? (size_t)(c->file_end - c->file_off) : FBUF;
+	ssize_t n;
+
+	if (!c->fbuf && !(c->fbuf = malloc(FBUF)))
+		return -1;
+	n = pread(c->file, c->fbuf, want, c->file_off);
+	if (n <= 0)
+		return -1;
+	c->fbuf_len = (size_t)n;
+	c->fbuf_off = 0;
+	c->file_off += n;
+	return 0;
+}
+
+/*
+ * Sends the file after the headers: sendfile, or read + write once sendfile said EINVAL or
+ * ENOSYS. A file that ends early (it shrank) ends the connection, as its length was promised.
+ */
+static int conn__send_file(struct conn *c)
+{
+	while (c->file_off < c->file_end || c->fbuf_off < c->fbuf_len) {
+		ssize_t n = 0;
+
+		if (!c->fbuf)
+			n = sendfile(c->fd, c->file, &c->file_off,
+				     (size_t)(c->file_end - c->file_off));
+		if (!c->fbuf && n > 0)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if ((n == 0 && !c->fbuf) || (n < 0 && errno != EINVAL && errno != ENOSYS) ||
+		    (c->fbuf_off == c->fbuf_len && conn__fill(c) < 0)) {
+			c->close_after = true;
+			break;
+		}
+		n = write(c->fd, c->fbuf + c->fbuf_off, c->fbuf_len - c->fbuf_off);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		c->fbuf_off += (size_t)n;
+	}
+	conn__file_done(c);
+	return 0;
 }
 
 /* Sends what it can of the pending response. -1: the connection is dead. */
 static int conn__flush(struct conn *c)
 {
-	while (conn__pending(c)) {
+	while (conn__mem_pending(c)) {
 		struct iovec iov[2] = {
 		    {c->head + c->head_off, c->head_len - c->head_off},
 		    {(char *)c->body + c->body_off, c->body_len - c->body_off},
@@ -306,11 +472,12 @@ static int conn__flush(struct conn *c)
 		c->head_off += h;
 		c->body_off += (size_t)n - h;
 	}
-	return 0;
+	return c->file >= 0 ? conn__send_file(c) : 0;
 }
 
 static void conn__close(struct conn *c)
 {
+	conn__file_done(c);
 	close(c->fd);
 	free(c);
 	srv.open--;
@@ -386,6 +553,7 @@ static void server__accept(void)
 		}
 		memset(c, 0, offsetof(struct conn, in));
 		c->fd = fd;
+		c->file = -1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 		if (epoll_ctl(srv.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -441,15 +609,31 @@ static int server__loop(int idle_s)
 	}
 }
 
+/* The document root without trailing slashes, and whether it holds an index.html. */
+static void server__root(char *root)
+{
+	char path[PATH_LEN];
+	struct stat st;
+	size_t n = strlen(root);
+
+	while (n && root[n - 1] == '/')
+		root[--n] = 0;
+	srv.root = root;
+	snprintf(path, sizeof(path), "%s/index.html", root);
+	srv.root_index = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int main(int argc, char **argv)
 {
 	int port = argc > 1 ? atoi(argv[1]) : 80;
 	int idle_s = argc > 2 ? atoi(argv[2]) : 0;
 
-	if (port <= 0 || port > 65535 || idle_s < 0) {
-		fprintf(stderr, "usage: httpd [PORT [IDLE-SECONDS]]\n");
+	if (port <= 0 || port > 65535 || idle_s < 0 || argc > 4 ||
+	    (argc > 3 && (argv[3][0] != '/' || strlen(argv[3]) >= PATH_LEN / 2))) {
+		fprintf(stderr, "usage: httpd [PORT [IDLE-SECONDS [ROOT]]] (ROOT: absolute)\n");
 		return 2;
 	}
+	server__root(argc > 3 ? argv[3] : (char[]){"/"});
 	signal(SIGPIPE, SIG_IGN);
 	srv.big = big_body__make();
 	srv.lfd = server__listen(port);

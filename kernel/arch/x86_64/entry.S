@@ -109,11 +109,13 @@ pith_compat_entry:
 	jmp *%rcx
 	.size pith_compat_entry, . - pith_compat_entry
 
-/* The boot stack: used by pith_boot only, until the program starts on its own stack. */
+/* The boot stack: used by pith_boot only, until the program starts on its own stack. The
+   components' init hooks run on it too (mounting disks reads metadata): 64 KiB, of which the
+   host backs only the pages actually touched. */
 	.section .bss.pith_boot_stack, "aw", @nobits
 	.balign 16
 pith_boot_stack:
-	.skip 16384
+	.skip 65536
 pith_boot_stack_top:
 
 	.section .note.GNU-stack, "", @progbits
