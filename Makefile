@@ -62,10 +62,11 @@ include examples/build.mk
 
 toolchain: $(TOOLCHAIN)
 
-# `make run` boots the httpd example with user-mode networking (passt, no root needed).
-run: $(B)/httpd.pith
+# `make run` boots the httpd example, with examples/httpd/www as its root filesystem, with
+# user-mode networking (passt, no root needed).
+run: $(B)/site.pith
 	@echo "httpd unikernel: open http://127.0.0.1:8080/ (Ctrl-C stops it)"
-	$(PITH) run -p 8080:80 $(B)/httpd.pith
+	$(PITH) run -p 8080:80 $(B)/site.pith
 
 run-hello: all
 	$(PITH) build -o $(B)/hello.pith examples/hello/hello.c

@@ -12,6 +12,10 @@ $(B)/hello.pith: examples/hello/hello.c $(PITH) | all
 $(B)/httpd.pith: examples/httpd/httpd.c $(PITH) | all
 	$(PITH) build -o $@ $<
 
+# `make run`'s site: the same server with examples/httpd/www as its root filesystem.
+$(B)/site.pith: examples/httpd/httpd.c $(wildcard examples/httpd/www/*) $(PITH) | all
+	$(PITH) build --rootfs examples/httpd/www -o $@ $<
+
 $(B)/httpd-native: examples/httpd/httpd.c | $(B)/.deps
 	@mkdir -p $(@D)
 	$(MONCC) -static -std=c11 -O2 -Wall -Wextra -D_GNU_SOURCE -o $@ $<
