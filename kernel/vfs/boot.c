@@ -172,6 +172,8 @@ int pith_vfs_boot(void)
 
 	if (!err)
 		err = pith_vfs_synth_boot();
+	if (!err) /* programs expect a writable /tmp (sticky, as on Linux) */
+		err = pith_vfs_mkdir_p("/tmp", 01777);
 	for (unsigned i = 0; !err && i < pith_blk_count(); i++)
 		err = boot_disk(i);
 	return err;
