@@ -6,9 +6,12 @@
 #include "blk/blk.h"
 #include "blk/internal.h"
 #include "core/core.h"
+#include "core/note.h"
 #include "mem/mem.h"
 #include "time/time.h"
 #include "time/wait.h"
+
+PITH_COMPONENT_NOTE(blk); /* here: pith_blk_count, which the vfs refers to, is in this object */
 
 /*
  * pith_blk_io posts its transfers (split at PITH_BLK_REQ_MAX) as ring requests, as many as the
