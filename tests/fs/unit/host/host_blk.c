@@ -58,6 +58,13 @@ void host_blk_close(struct pith_blk *d)
 	d->fd = -1;
 }
 
+void host_blk_reset(void)
+{
+	for (unsigned i = 0; i < ndisks; i++)
+		host_blk_close(&disks[i]);
+	ndisks = 0;
+}
+
 void host_blk_set_mount(struct pith_blk *d, const char *mount)
 {
 	snprintf(d->mount, sizeof(d->mount), "%s", mount);

@@ -25,6 +25,10 @@ struct pith_blk *host_blk_open(const char *path, bool ro);
 /* Closes it (the disk slot stays used: pith_blk_get returns NULL for it afterwards). */
 void host_blk_close(struct pith_blk *d);
 
+/* Closes every disk and frees every slot: the next host_blk_open is disk 0 again (a fuzzer
+   that opens a disk per input). */
+void host_blk_reset(void);
+
 /* Sets the mount point pith_blk_mount_point returns (at most PITH_BLK_MOUNT_MAX - 1 bytes). */
 void host_blk_set_mount(struct pith_blk *d, const char *mount);
 
