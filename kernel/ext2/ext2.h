@@ -307,6 +307,8 @@ long ext2_write(struct pith_vnode *vn, const void *buf, size_t len, uint64_t off
 int ext2_truncate(struct pith_vnode *vn, uint64_t size);
 int ext2_fallocate(struct pith_vnode *vn, uint64_t off, uint64_t len);
 long ext2_seek_data(struct pith_vnode *vn, uint64_t off, bool hole);
+/* Whether vn is a symlink whose target sits in i_block (no data block). */
+bool ext2_fast_symlink(struct pith_vnode *vn);
 long ext2_readlink(struct pith_vnode *vn, char *buf, size_t cap);
 /* Writes a block of data directly (not cached): new directory and symlink blocks. */
 int ext2_write_block(struct ext2_fs *fs, uint32_t b, const void *data);

@@ -295,17 +295,23 @@ long ext2_seek_data(struct pith_vnode *vn, uint64_t off, bool hole)
 	return (long)(pos > vn->size ? vn->size : pos);
 }
 
+bool ext2_fast_symlink(struct pith_vnode *vn)
+{
+	uint64_t ea = ext2_vi(vn)->raw.i_file_acl ? ext2_fs_of(vn)->block_size >> 9 : 0;
+
+	return S_ISLNK(vn->mode) && vn->blocks <= ea; /* no data block: the target is in i_block */
+}
+
 long ext2_readlink(struct pith_vnode *vn, char *buf, size_t cap)
 {
 	struct ext2_fs *fs = ext2_fs_of(vn);
 	struct ext2_vinfo *vi = ext2_vi(vn);
-	uint64_t ea = vi->raw.i_file_acl ? fs->block_size >> 9 : 0;
 	size_t n = vn->size < cap ? (size_t)vn->size : cap;
 	uint32_t pblk;
 	bool fresh;
 	int err;
 
-	if (vn->blocks <= ea) { /* fast symlink: the target is in i_block */
+	if (ext2_fast_symlink(vn)) {
 		if (vn->size >= EXT2_FAST_SYMLINK_MAX)
 			return ext2_corrupt(fs, "a fast symlink too long");
 		memcpy(buf, vi->raw.i_block, n);

@@ -228,7 +228,7 @@ static void inode_release(struct pith_vnode *vn)
 {
 	struct ext2_fs *fs = ext2_fs_of(vn);
 
-	if (!is_dev(vn->mode))
+	if (!is_dev(vn->mode) && !ext2_fast_symlink(vn)) /* i_block holds no block numbers */
 		ext2_btruncate(vn, 0);
 	vn->size = 0;
 	ext2_iwrite(vn);
