@@ -49,9 +49,11 @@ test_listing_matches_native() {
 	"$T_DIR/tree" "$R" >"$T_DIR/native.txt"
 	t_run "$PITH" run "$T_DIR/tree.pith" -- /
 	t_status "tree in Pith" 0
-	# Pith's / also holds the --copy and the synthesized files (/dev, /proc, /etc/...): keep
-	# the host tree's paths only, plus the copied file's.
-	printf '%s\n' "$T_OUT" | grep -v -e '^/dev' -e '^/proc' -e '^/opt' \
+	# Pith's / also holds the --copy and the synthesized files (/dev, /proc, /etc/..., /tmp):
+	# keep the host tree's paths only, plus the copied file's.
+	tmp_line=$(printf '%s\n' "$T_OUT" | grep '^/tmp ' | cut -d' ' -f1-3)
+	t_check "a sticky /tmp is made at boot" test "$tmp_line" = "/tmp d 1777"
+	printf '%s\n' "$T_OUT" | grep -v -e '^/dev' -e '^/proc' -e '^/opt' -e '^/tmp ' \
 		-e '^/etc/hosts ' -e '^/etc/resolv.conf ' -e '^/etc/passwd ' -e '^/etc/group ' \
 		-e '^/ d' -e '^/etc d' >"$T_DIR/pith.txt"
 	grep -v -e '^/ d' -e '^/etc d' "$T_DIR/native.txt" >"$T_DIR/native-cmp.txt"
