@@ -1,12 +1,16 @@
-# Examples: `make examples` builds examples/hello into build/hello.pith with `pith build`,
+# Examples: `make examples` builds examples/hello and examples/kv (a key-value store on a disk)
+# into build/hello.pith and build/kv.pith with `pith build`,
 # examples/make-demo (an ordinary Makefile, unchanged) into build/make-demo/demo with CC=pith-cc,
 # and examples/httpd twice: build/httpd.pith (the unikernel) and build/httpd-native (the same
 # source as a static Linux program, linked with Debian's musl: the benchmark's baseline).
 
 .PHONY: examples
-examples: $(B)/hello.pith $(B)/make-demo/demo $(B)/httpd.pith $(B)/httpd-native
+examples: $(B)/hello.pith $(B)/make-demo/demo $(B)/httpd.pith $(B)/httpd-native $(B)/kv.pith
 
 $(B)/hello.pith: examples/hello/hello.c $(PITH) | all
+	$(PITH) build -o $@ $<
+
+$(B)/kv.pith: examples/kv/kv.c $(PITH) | all
 	$(PITH) build -o $@ $<
 
 $(B)/httpd.pith: examples/httpd/httpd.c $(PITH) | all

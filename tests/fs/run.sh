@@ -436,6 +436,30 @@ t_specialisation() {
 	done
 }
 
+# ---- 10. the issue's user flow: pith disk create + examples/kv across boots ----------------------
+
+# kv IMG ARGS...: examples/kv booted with IMG at /data.
+kv() {
+	local img=$1
+	shift
+	run --timeout 60 "$PITH" run --disk "$img:/data" "$TMP/kv.pith" -- "$@"
+}
+
+t_kv() {
+	run "$PITH" build -o "$TMP/kv.pith" examples/kv/kv.c && want_status 0 || return 1
+	run "$PITH" disk create "$TMP/kv.img" 16M && want_status 0 || return 1
+	kv "$TMP/kv.img" set greeting hello && want_status 0 || return 1
+	kv "$TMP/kv.img" set answer 42 && want_status 0 || return 1
+	kv "$TMP/kv.img" del greeting && want_status 0 || return 1
+	fsck_clean "$TMP/kv.img" || return 1
+	kv "$TMP/kv.img" get answer && want_status 0 && want_re '^42$' || return 1
+	kv "$TMP/kv.img" list && want_status 0 || return 1
+	[ "$(cat "$OUT")" = answer ] || { WHY="list after del: $(tr '\n' ' ' <"$OUT")"; return 1; }
+	kv "$TMP/kv.img" get greeting
+	[ "$STATUS" = 1 ] && grep -q 'No such file' "$ERR" || { WHY="get of a deleted key: status $STATUS"; return 1; }
+	fsck_clean "$TMP/kv.img"
+}
+
 # ---- the run -------------------------------------------------------------------------------------
 
 FS_CHECK_SRC=tests/fs/guests/check.c
@@ -459,6 +483,7 @@ if [ "$MODE" != native ]; then
 	check corrupt-dir-loop t_corrupt_dir_loop
 	check rootfs t_rootfs
 	check rootfs-httpd t_rootfs_httpd
+	check kv-example t_kv
 	check sigkill-durability t_sigkill
 	check big-file t_big
 fi
