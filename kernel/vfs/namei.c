@@ -12,7 +12,7 @@
  * The walk's state: the path still to resolve is buf[pos..] (NUL-terminated); cur is the
  * directory reached so far (held). A symlink's target is spliced in front of the rest, so the
  * buffer always holds one path and PITH_PATH_MAX bounds it (-ENAMETOOLONG beyond). One buffer
- * only: init hooks run on core's 16 KiB boot stack.
+ * only: init hooks run on core's boot stack (64 KiB, shared with the filesystems' mount code).
  */
 struct walk {
 	char buf[PITH_PATH_MAX];
