@@ -135,9 +135,9 @@ struct pith_hc_net_setup {
  * (-ENODEV: no such disk, -EBUSY: already set up, -EINVAL: bad ring address).
  */
 struct pith_hc_blk_setup {
-	uint64_t ring;	 /* IN: guest address of the disk's ring */
-	uint32_t disk;	 /* IN: index into boot info's disks[] */
-	int32_t status;	 /* OUT */
+	uint64_t ring;	/* IN: guest address of the disk's ring */
+	uint32_t disk;	/* IN: index into boot info's disks[] */
+	int32_t status; /* OUT */
 };
 
 /* ---- The NIC: two descriptor rings in guest memory ------------------------------------- */
@@ -219,13 +219,13 @@ struct pith_net_ring {
 #define PITH_BLK_OP_FLUSH 2u /* every completed write is durable (fdatasync) when it completes */
 
 struct pith_blk_desc {
-	uint64_t sector;   /* IN: first sector (units of the disk's sector_size) */
-	uint64_t addr;	   /* IN: guest address of the buffer */
-	uint32_t len;	   /* IN: bytes, a multiple of sector_size, 1..PITH_BLK_REQ_MAX; 0 for FLUSH */
-	uint8_t op;	   /* IN: PITH_BLK_OP_* */
+	uint64_t sector; /* IN: first sector (units of the disk's sector_size) */
+	uint64_t addr;	 /* IN: guest address of the buffer */
+	uint32_t len; /* IN: bytes, a multiple of sector_size, 1..PITH_BLK_REQ_MAX; 0 for FLUSH */
+	uint8_t op;   /* IN: PITH_BLK_OP_* */
 	uint8_t reserved[3];
-	int32_t status;	   /* OUT: 0, or -EIO (host error), -EINVAL (bad request), -EROFS */
-	uint32_t cookie;   /* IN: the guest's own, left alone by the monitor */
+	int32_t status;	 /* OUT: 0, or -EIO (host error), -EINVAL (bad request), -EROFS */
+	uint32_t cookie; /* IN: the guest's own, left alone by the monitor */
 };
 
 struct pith_blk_ring {

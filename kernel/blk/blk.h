@@ -74,7 +74,7 @@ struct pith_bcache;
 
 struct pith_buf {
 	uint64_t blockno;
-	uint8_t *data;	/* block_size bytes */
+	uint8_t *data; /* block_size bytes */
 	/* The rest is the cache's own. */
 	void *priv;
 };

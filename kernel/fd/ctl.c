@@ -14,8 +14,9 @@
 /* The status flags F_SETFL may change (Linux's SETFL_MASK); the others are ignored. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
 
-#define LINUX_LOCK_MAND 32 /* flock's obsolete "mandatory" bit (include/uapi/asm-generic/fcntl.h)  \
-			    */
+#define LINUX_LOCK_MAND                                                                            \
+	32 /* flock's obsolete "mandatory" bit (include/uapi/asm-generic/fcntl.h)                  \
+	    */
 
 /*
  * Record locks (F_GETLK, F_SETLK, F_SETLKW and the F_OFD_ ones): with one process there is

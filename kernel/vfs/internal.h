@@ -9,8 +9,8 @@
 #include "fd/fd.h"
 #include "vfs/vfs.h"
 
-#define PITH_PATH_MAX 4096 /* Linux's PATH_MAX, NUL included */
-#define PITH_NAME_MAX 255
+#define PITH_PATH_MAX	 4096 /* Linux's PATH_MAX, NUL included */
+#define PITH_NAME_MAX	 255
 #define PITH_SYMLOOP_MAX 40 /* symlinks followed in one lookup (Linux's limit): then -ELOOP */
 
 /* ---- path lookup (namei.c) ------------------------------------------------------------- */

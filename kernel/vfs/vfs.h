@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
-struct pith_blk;	 /* kernel/blk/blk.h */
-struct pith_file;	 /* kernel/fd/fd.h */
+struct pith_blk;  /* kernel/blk/blk.h */
+struct pith_file; /* kernel/fd/fd.h */
 struct pith_mount;
 struct statfs;
 
@@ -36,13 +36,14 @@ struct pith_vnode;
 
 /* readdir's callback: one entry; false stops the walk (the buffer is full). next: the cookie
    that resumes after this entry. type: DT_* from <dirent.h>. */
-typedef bool (*pith_filldir_t)(void *ctx, const char *name, size_t len, uint64_t ino,
-			       unsigned type, uint64_t next);
+typedef bool (*pith_filldir_t)(void *ctx, const char *name, size_t len, uint64_t ino, unsigned type,
+			       uint64_t next);
 
 struct pith_vnode_ops {
 	/* ---- directories ---- */
 	/* The entry's vnode, or -ENOENT. name may be ".." (the parent; the root's is itself). */
-	int (*lookup)(struct pith_vnode *dir, const char *name, size_t len, struct pith_vnode **out);
+	int (*lookup)(struct pith_vnode *dir, const char *name, size_t len,
+		      struct pith_vnode **out);
 	/* A new non-directory entry: mode's type is S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO or
 	   S_IFSOCK (rdev for devices; -EPERM if the fs cannot store that type). uid/gid 0. */
 	int (*create)(struct pith_vnode *dir, const char *name, size_t len, uint32_t mode,
@@ -64,9 +65,9 @@ struct pith_vnode_ops {
 	 * (-EINVAL), types agree (-EISDIR/-ENOTDIR), vn != target. The fs checks a directory
 	 * target is empty (-ENOTEMPTY), updates ".." of a moved directory and the link counts.
 	 */
-	int (*rename)(struct pith_vnode *odir, const char *oname, size_t olen, struct pith_vnode *vn,
-		      struct pith_vnode *ndir, const char *nname, size_t nlen,
-		      struct pith_vnode *target);
+	int (*rename)(struct pith_vnode *odir, const char *oname, size_t olen,
+		      struct pith_vnode *vn, struct pith_vnode *ndir, const char *nname,
+		      size_t nlen, struct pith_vnode *target);
 	/*
 	 * Calls fill for each entry from *cookie on ("." and ".." included, first), advancing
 	 * *cookie past every entry fill accepted. 0 at the end or when fill said stop; -errno.

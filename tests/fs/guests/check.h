@@ -45,7 +45,7 @@ const char *errno_name(int e);
 
 /* A deterministic byte stream (splitmix64 words) and a fast 64-bit sum (FNV-1a over words). */
 #define SUM_INIT 0xcbf29ce484222325ULL
-void stream_fill(uint64_t *state, void *buf, size_t len); /* len: a multiple of 8 */
+void stream_fill(uint64_t *state, void *buf, size_t len);    /* len: a multiple of 8 */
 uint64_t sum_words(uint64_t h, const void *buf, size_t len); /* len: a multiple of 8 */
 uint64_t sum_bytes(uint64_t h, const void *buf, size_t len);
 

@@ -22,15 +22,19 @@ static const struct {
 	long size;
 	int mode;
 } files[] = {
-	{"empty", 0, 0644},	    {"one", 1, 0600},		 {"a/k1", 1000, 0644},
-	{"a/b/k4", 4096, 0755},	    {"a/b/c/k70", 70000, 04711}, {"a/b/c/k300", 300000, 0640},
-	{"m5", 5 * 1000 * 1000, 0644},
+    {"empty", 0, 0644},
+    {"one", 1, 0600},
+    {"a/k1", 1000, 0644},
+    {"a/b/k4", 4096, 0755},
+    {"a/b/c/k70", 70000, 04711},
+    {"a/b/c/k300", 300000, 0640},
+    {"m5", 5 * 1000 * 1000, 0644},
 };
-#define NFILES (sizeof(files) / sizeof(files[0]))
+#define NFILES	   (sizeof(files) / sizeof(files[0]))
 #define SPARSE_FAR (6LL << 30)
 #define MTIME	   1300000000
 static const char long_target[] = /* over 60 bytes: a slow symlink (in a block) */
-	"./a/./b/./c/../c/../../b/c/../../../a/b/c/./././././././././././k300";
+    "./a/./b/./c/../c/../../b/c/../../../a/b/c/./././././././././././k300";
 
 /* File i's content: the stream seeded with i, as many bytes as its size. */
 static char *content(size_t i)
@@ -80,8 +84,9 @@ static void check_file(size_t i)
 	snprintf(name, sizeof(name), "%s-mode", files[i].name);
 	EXPECT_EQ(name, st.st_mode & 07777, files[i].mode);
 	snprintf(name, sizeof(name), "%s-content", files[i].name);
-	EXPECT_TRUE(name, get_file(files[i].name, got, (size_t)files[i].size + 1) == files[i].size &&
-				  !memcmp(got, want, (size_t)files[i].size));
+	EXPECT_TRUE(name,
+		    get_file(files[i].name, got, (size_t)files[i].size + 1) == files[i].size &&
+			!memcmp(got, want, (size_t)files[i].size));
 	free(want);
 	free(got);
 }
@@ -99,16 +104,17 @@ static void check_tree(void)
 	EXPECT_EQ("symlink-short", readlink("short-link", buf, sizeof(buf)), 6);
 	check_str("symlink-short-text", buf, "a/b/k4");
 	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ("symlink-long", readlink("long-link", buf, sizeof(buf)), (long)strlen(long_target));
+	EXPECT_EQ("symlink-long", readlink("long-link", buf, sizeof(buf)),
+		  (long)strlen(long_target));
 	check_str("symlink-long-text", buf, long_target);
 	EXPECT_EQ("symlink-long-follow", file_size("long-link"), 300000);
 	EXPECT_EQ("sparse-size", file_size("sparse"), SPARSE_FAR + 3);
 	int fd = open("sparse", O_RDONLY);
 	memset(buf, 1, 16);
-	EXPECT_TRUE("sparse-data", pread(fd, buf, 4, 0) == 4 && !memcmp(buf, "head", 4) &&
-					   pread(fd, buf, 6, 1 << 20) == 6 &&
-					   !memcmp(buf, "middle", 6) &&
-					   pread(fd, buf, 3, SPARSE_FAR) == 3 && !memcmp(buf, "far", 3));
+	EXPECT_TRUE("sparse-data",
+		    pread(fd, buf, 4, 0) == 4 && !memcmp(buf, "head", 4) &&
+			pread(fd, buf, 6, 1 << 20) == 6 && !memcmp(buf, "middle", 6) &&
+			pread(fd, buf, 3, SPARSE_FAR) == 3 && !memcmp(buf, "far", 3));
 	EXPECT_TRUE("sparse-hole-zero", pread(fd, buf, 16, 3LL << 30) == 16 && !buf[0] && !buf[15]);
 	EXPECT_TRUE("sparse-few-blocks", fstat(fd, &st) == 0 && st.st_blocks < 200);
 	close(fd);

@@ -252,7 +252,8 @@ static void symlink_cases(void)
 	EXPECT_EQ("readlink-truncates", readlink("sl_abs", buf, 3), 3);
 	unlink("sl_dir/f");
 	rmdir("sl_dir");
-	const char *names[] = {"sl_t", "sl_rel", "sl_abs", "sl_dang", "sl_loop1", "sl_loop2", "sl_dlink"};
+	const char *names[] = {"sl_t",	   "sl_rel",   "sl_abs",  "sl_dang",
+			       "sl_loop1", "sl_loop2", "sl_dlink"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(names[i]);
 }

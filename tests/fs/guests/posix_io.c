@@ -60,7 +60,8 @@ static void open_append_dir_nofollow(void)
 	EXPECT_ERR("open-dir-wronly-eisdir", open(".", O_WRONLY), EISDIR);
 	symlink("io_b", "io_b_link");
 	/* Linux says ELOOP; FreeBSD's EMLINK is also documented for O_NOFOLLOW: both accepted. */
-	EXPECT_ERR2("open-nofollow-symlink", open("io_b_link", O_RDONLY | O_NOFOLLOW), ELOOP, EMLINK);
+	EXPECT_ERR2("open-nofollow-symlink", open("io_b_link", O_RDONLY | O_NOFOLLOW), ELOOP,
+		    EMLINK);
 	fd = open("io_b", O_RDONLY | O_NOFOLLOW);
 	EXPECT_TRUE("open-nofollow-regular", fd >= 0);
 	close(fd);
@@ -144,7 +145,8 @@ static void seek_and_holes(void)
 	memset(buf, 'q', sizeof(buf));
 	EXPECT_EQ("hole-read-len", pread(fd, buf, sizeof(buf), 100000), (long)sizeof(buf));
 	EXPECT_TRUE("hole-reads-zeros", all_zero(buf, sizeof(buf)));
-	EXPECT_EQ("hole-head-kept", pread(fd, buf, 10, 0) == 10 && !memcmp(buf, "0123456789", 10), 1);
+	EXPECT_EQ("hole-head-kept", pread(fd, buf, 10, 0) == 10 && !memcmp(buf, "0123456789", 10),
+		  1);
 	/* SEEK_DATA/SEEK_HOLE are optional: EINVAL (unsupported) and ENXIO are accepted. */
 	errno = 0;
 	off_t d = lseek(fd, 0, SEEK_DATA);
@@ -153,7 +155,8 @@ static void seek_and_holes(void)
 	errno = 0;
 	off_t h = lseek(fd, 0, SEEK_HOLE);
 	e = errno;
-	EXPECT_TRUE("seek-hole", (h >= 10 && h <= 200001) || (h == -1 && (e == EINVAL || e == ENXIO)));
+	EXPECT_TRUE("seek-hole",
+		    (h >= 10 && h <= 200001) || (h == -1 && (e == EINVAL || e == ENXIO)));
 	errno = 0;
 	d = lseek(fd, 300000, SEEK_DATA);
 	e = errno;
@@ -171,8 +174,10 @@ static void truncate_cases(void)
 	EXPECT_EQ("truncate-grow", truncate("io_f", 5000), 0);
 	EXPECT_EQ("truncate-grow-size", file_size("io_f"), 5000);
 	memset(buf, 'q', sizeof(buf));
-	EXPECT_EQ("truncate-grow-zeros", get_file("io_f", buf, sizeof(buf)) == 5000 &&
-						 !memcmp(buf, "abcdefghij", 10) && all_zero(buf + 10, 4990), 1);
+	EXPECT_EQ("truncate-grow-zeros",
+		  get_file("io_f", buf, sizeof(buf)) == 5000 && !memcmp(buf, "abcdefghij", 10) &&
+		      all_zero(buf + 10, 4990),
+		  1);
 	EXPECT_EQ("truncate-shrink", truncate("io_f", 4), 0);
 	EXPECT_EQ("truncate-shrink-size", file_size("io_f"), 4);
 	fd = open("io_f", O_RDWR);
@@ -205,8 +210,10 @@ static void fallocate_sync_cases(void)
 	EXPECT_EQ("fallocate-mode0", fallocate(fd, 0, 0, 65536), 0);
 	EXPECT_EQ("fallocate-size", file_size("io_g"), 65536);
 	memset(buf, 'q', sizeof(buf));
-	EXPECT_EQ("fallocate-content", pread(fd, buf, sizeof(buf), 0) == 65536 &&
-					       !memcmp(buf, "keep", 4) && all_zero(buf + 4, 65532), 1);
+	EXPECT_EQ("fallocate-content",
+		  pread(fd, buf, sizeof(buf), 0) == 65536 && !memcmp(buf, "keep", 4) &&
+		      all_zero(buf + 4, 65532),
+		  1);
 	EXPECT_EQ("fallocate-inside-keeps-size", fallocate(fd, 0, 100, 10), 0);
 	EXPECT_EQ("fallocate-inside-size", file_size("io_g"), 65536);
 	EXPECT_ERR("fallocate-bad-len-einval", fallocate(fd, 0, 0, 0), EINVAL);
@@ -237,8 +244,8 @@ static void large_offset_case(void)
 	} else {
 		EXPECT_EQ("large-offset-pwrite", n, 7);
 		EXPECT_EQ("large-offset-size", lseek(fd, 0, SEEK_END), off + 7);
-		EXPECT_EQ("large-offset-pread", pread(fd, buf, 7, off) == 7 && !strcmp(buf, "bigfile"),
-			  1);
+		EXPECT_EQ("large-offset-pread",
+			  pread(fd, buf, 7, off) == 7 && !strcmp(buf, "bigfile"), 1);
 	}
 	close(fd);
 	unlink("io_h");

@@ -48,14 +48,15 @@ static void stat_cases(void)
 	EXPECT_EQ("stat-same-inode", stat("st_f", &st2) == 0 && st2.st_ino == st.st_ino, 1);
 	EXPECT_EQ("fstatat", fstatat(posix_top, "st_f", &st2, 0) == 0 && st2.st_size == 9, 1);
 	symlink("st_f", "st_l");
-	EXPECT_EQ("fstatat-nofollow", fstatat(AT_FDCWD, "st_l", &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
-					      S_ISLNK(st2.st_mode), 1);
+	EXPECT_EQ("fstatat-nofollow",
+		  fstatat(AT_FDCWD, "st_l", &st2, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st2.st_mode),
+		  1);
 	EXPECT_EQ("stat-follows", stat("st_l", &st2) == 0 && st2.st_ino == st.st_ino, 1);
 	EXPECT_EQ("fstat-dir", fstat(posix_top, &st2) == 0 && S_ISDIR(st2.st_mode), 1);
 	memset(&sx, 0, sizeof(sx));
 	EXPECT_EQ("statx", syscall(SYS_statx, AT_FDCWD, "st_f", 0, STATX_BASIC, &sx), 0);
 	EXPECT_TRUE("statx-fields", sx.size == 9 && (sx.mode & S_IFMT) == S_IFREG &&
-					    sx.ino == (uint64_t)st.st_ino && sx.nlink == 1);
+					sx.ino == (uint64_t)st.st_ino && sx.nlink == 1);
 	EXPECT_EQ("statx-mtime", sx.mtime.tv_sec, st.st_mtime);
 	EXPECT_ERR("fstat-closed-ebadf", fstat(999, &st2), EBADF);
 	EXPECT_ERR("stat-enotdir", stat("st_f/x", &st2), ENOTDIR);
@@ -91,7 +92,8 @@ static void times_cases(void)
 	struct timespec nowt[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
 	EXPECT_EQ("utimensat-now", utimensat(AT_FDCWD, "tm_f", nowt, 0), 0);
 	stat("tm_f", &st);
-	EXPECT_TRUE("utimensat-now-stored", st.st_atime >= time(NULL) - 60 && st.st_atime < 2000000000);
+	EXPECT_TRUE("utimensat-now-stored",
+		    st.st_atime >= time(NULL) - 60 && st.st_atime < 2000000000);
 	EXPECT_EQ("futimens-null", futimens(posix_top, NULL), 0);
 	EXPECT_ERR("utimensat-missing-enoent", utimensat(AT_FDCWD, "tm_none", NULL, 0), ENOENT);
 	unlink("tm_f");
@@ -126,7 +128,8 @@ static void mode_owner_cases(void)
 	EXPECT_EQ("chown-stored", stat("md_f", &st) == 0 && st.st_uid == 1234 && st.st_gid == 5678,
 		  1);
 	EXPECT_EQ("fchown-keep-uid", fchown(fd, (uid_t)-1, 42), 0);
-	EXPECT_EQ("fchown-stored", stat("md_f", &st) == 0 && st.st_uid == 1234 && st.st_gid == 42, 1);
+	EXPECT_EQ("fchown-stored", stat("md_f", &st) == 0 && st.st_uid == 1234 && st.st_gid == 42,
+		  1);
 	EXPECT_ERR("chmod-missing-enoent", chmod("md_none", 0644), ENOENT);
 	close(fd);
 	unlink("md_f");
@@ -194,11 +197,11 @@ static void statfs_cases(void)
 
 	EXPECT_EQ("statfs", statfs(".", &a), 0);
 	EXPECT_TRUE("statfs-sane", a.f_bsize > 0 && a.f_bfree <= a.f_blocks &&
-					   a.f_bavail <= a.f_bfree && a.f_ffree <= a.f_files &&
-					   a.f_namelen >= 255);
+				       a.f_bavail <= a.f_bfree && a.f_ffree <= a.f_files &&
+				       a.f_namelen >= 255);
 	EXPECT_EQ("fstatfs", fstatfs(fd, &b), 0);
-	EXPECT_TRUE("fstatfs-same", b.f_type == a.f_type && b.f_bsize == a.f_bsize &&
-					    b.f_blocks == a.f_blocks);
+	EXPECT_TRUE("fstatfs-same",
+		    b.f_type == a.f_type && b.f_bsize == a.f_bsize && b.f_blocks == a.f_blocks);
 	EXPECT_ERR("statfs-missing-enoent", statfs("sf_none", &a), ENOENT);
 	close(fd);
 }
@@ -217,13 +220,13 @@ static void sendfile_cases(void)
 	EXPECT_EQ("sendfile-offset", sendfile(p[1], fd, &off, 1000), 1000);
 	EXPECT_EQ("sendfile-offset-advanced", off, 1100);
 	EXPECT_EQ("sendfile-offset-keeps-pos", lseek(fd, 0, SEEK_CUR), 0);
-	EXPECT_EQ("sendfile-offset-data", read(p[0], buf, sizeof(buf)) == 1000 &&
-						  !memcmp(buf, data + 100, 1000), 1);
+	EXPECT_EQ("sendfile-offset-data",
+		  read(p[0], buf, sizeof(buf)) == 1000 && !memcmp(buf, data + 100, 1000), 1);
 	lseek(fd, 9500, SEEK_SET);
 	EXPECT_EQ("sendfile-null-offset", sendfile(p[1], fd, NULL, 1000), 500);
 	EXPECT_EQ("sendfile-null-moves-pos", lseek(fd, 0, SEEK_CUR), 10000);
-	EXPECT_EQ("sendfile-null-data", read(p[0], buf, sizeof(buf)) == 500 &&
-						!memcmp(buf, data + 9500, 500), 1);
+	EXPECT_EQ("sendfile-null-data",
+		  read(p[0], buf, sizeof(buf)) == 500 && !memcmp(buf, data + 9500, 500), 1);
 	EXPECT_EQ("sendfile-at-eof", sendfile(p[1], fd, NULL, 10), 0);
 	EXPECT_ERR("sendfile-bad-ebadf", sendfile(p[1], 999, NULL, 10), EBADF);
 	close(p[0]);
@@ -248,8 +251,8 @@ static void mmap_cases(void)
 	EXPECT_EQ("mmap-private-content", memcmp(p, data, sizeof(data)), 0);
 	memcpy(p + 5000, "PRIVATE", 7);
 	EXPECT_EQ("mmap-private-write-local", memcmp(p + 5000, "PRIVATE", 7), 0);
-	EXPECT_EQ("mmap-private-not-in-file", pread(fd, buf, 7, 5000) == 7 &&
-						      !memcmp(buf, data + 5000, 7), 1);
+	EXPECT_EQ("mmap-private-not-in-file",
+		  pread(fd, buf, 7, 5000) == 7 && !memcmp(buf, data + 5000, 7), 1);
 	munmap(p, sizeof(data));
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096);
 	EXPECT_TRUE("mmap-shared-read", p != MAP_FAILED);
@@ -259,7 +262,7 @@ static void mmap_cases(void)
 	}
 out:
 	EXPECT_TRUE("mmap-bad-fd", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 999, 0) == MAP_FAILED &&
-					   errno == EBADF);
+				       errno == EBADF);
 	close(fd);
 	unlink("mm");
 }
@@ -304,21 +307,22 @@ static void synth_read_cases(void)
 void posix_synth_cases(void)
 {
 	static char buf[65536];
-	const char *exist[] = {"/dev/random", "/dev/stdin", "/dev/stdout", "/dev/stderr",
-			       "/etc/resolv.conf", "/etc/group"};
+	const char *exist[] = {"/dev/random", "/dev/stdin",	  "/dev/stdout",
+			       "/dev/stderr", "/etc/resolv.conf", "/etc/group"};
 	struct stat st;
 
 	synth_read_cases();
 	memset(buf, 0, sizeof(buf));
 	EXPECT_TRUE("etc-passwd", get_file("/etc/passwd", buf, sizeof(buf) - 1) > 0 &&
-					  strstr(buf, "root:") != NULL);
+				      strstr(buf, "root:") != NULL);
 	memset(buf, 0, sizeof(buf));
 	EXPECT_TRUE("etc-hosts", get_file("/etc/hosts", buf, sizeof(buf) - 1) > 0 &&
-					 strstr(buf, "localhost") != NULL);
+				     strstr(buf, "localhost") != NULL);
 	for (size_t i = 0; i < sizeof(exist) / sizeof(exist[0]); i++)
 		EXPECT_EQ(exist[i], stat(exist[i], &st), 0);
 	memset(buf, 0, sizeof(buf));
-	EXPECT_TRUE("proc-self-exe", readlink("/proc/self/exe", buf, PATH_MAX) > 1 && buf[0] == '/');
+	EXPECT_TRUE("proc-self-exe",
+		    readlink("/proc/self/exe", buf, PATH_MAX) > 1 && buf[0] == '/');
 	int fd = open("/dev/stdout", O_WRONLY); /* no O_TRUNC: stdout may be the harness's file */
 	fflush(stdout);
 	EXPECT_EQ("dev-stdout-write", write(fd, "# via /dev/stdout\n", 18), 18);
