@@ -28,10 +28,10 @@ UNIT_SRCS_test_paging := vmm/layout.c vmm/elf.c vmm/guestmem.c vmm/x86_64/paging
 			 vmm/x86_64/desc.c
 UNIT_SRCS_test_hypercall := vmm/hypercall.c vmm/guestmem.c
 UNIT_SRCS_test_cpuid_cache := vmm/x86_64/cpuid_cache.c
-UNIT_SRCS_test_net_ring := vmm/net_io.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
+UNIT_SRCS_test_net_ring := vmm/net_io.c vmm/iothread.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
 UNIT_SRCS_test_net_stream := vmm/net_passt.c
 UNIT_SRCS_test_net_passt := vmm/net_passt.c
-UNIT_SRCS_test_blk_ring := vmm/blk_io.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
+UNIT_SRCS_test_blk_ring := vmm/blk_io.c vmm/iothread.c vmm/guestmem.c vmm/seccomp.c vmm/print.c
 
 # $(1): test name, $(2): output folder, $(3): extra flags. Sanitized by default; plain for valgrind.
 define UNIT_TEST_RULE

@@ -3,12 +3,11 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "iothread.h"
 #include "print.h"
 #include "seccomp_filter.h"
 
@@ -323,14 +322,6 @@ static void io__loop(struct blk_io *io)
 	}
 }
 
-/* Handshake with blk_io__start: the thread's filter result, then a write to wake_fd. */
-static struct {
-	struct blk_io *io;
-	bool verbose;
-	int rc;
-	char err[256];
-} io_start;
-
 static void io__filter_fds(const struct blk_io *io, struct seccomp_blk *fds)
 {
 	*fds = (struct seccomp_blk){.kick_fd = io->kick_fd, .wake_fd = io->wake_fd};
@@ -341,59 +332,23 @@ static void io__filter_fds(const struct blk_io *io, struct seccomp_blk *fds)
 	fds->ndisks = io->count;
 }
 
-static void *io__main(void *unused)
+/* The thread's own filter (iothread__start calls it first thing in the new thread). */
+static int io__install_filter(void *arg, bool verbose, char *err, size_t errlen)
 {
-	struct blk_io *io = io_start.io;
 	struct seccomp_blk fds;
-	uint64_t one = 1;
 
-	(void)unused;
-	io__filter_fds(io, &fds);
-	io_start.rc =
-	    seccomp__install_blk(&fds, io_start.verbose, io_start.err, sizeof(io_start.err));
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (write(io->wake_fd, &one, sizeof(one)) < 0 || io_start.rc < 0)
-		return NULL; /* no filter: the thread leaves, blk_io__start reports it */
-	io__loop(io);
-	return NULL;
+	io__filter_fds(arg, &fds);
+	return seccomp__install_blk(&fds, verbose, err, errlen);
 }
 
-/* The wake eventfd is written once by the new thread when its filter is on (or failed). */
-static int io__await_thread(struct blk_io *io)
+/* The thread's work once its filter is on: serve the rings, for good. */
+static void io__run(void *arg)
 {
-	struct pollfd p = {.fd = io->wake_fd, .events = POLLIN};
-	uint64_t v;
-
-	while (poll(&p, 1, -1) < 0)
-		if (errno != EINTR)
-			return -1;
-	return read(io->wake_fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
+	io__loop(arg);
 }
 
 int blk_io__start(struct blk_io *io, bool verbose, char *err, size_t errlen)
 {
-	sigset_t all, old;
-	pthread_t t;
-	int rc;
-
-	io_start.io = io;
-	io_start.verbose = verbose;
-	io_start.rc = -1;
-	snprintf(io_start.err, sizeof(io_start.err), "the disk I/O thread did not start");
-	/* Every signal blocked: host SIGINT/SIGTERM go to the vCPU thread (vmm/stop.c). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&t, NULL, io__main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		snprintf(err, errlen, "cannot start the disk I/O thread: %s; check ulimit -u",
-			 strerror(rc));
-		return -1;
-	}
-	pthread_detach(t);
-	if (io__await_thread(io) < 0 || io_start.rc < 0) {
-		snprintf(err, errlen, "%s", io_start.err);
-		return -1;
-	}
-	return 0;
+	return iothread__start(io__install_filter, io__run, io, io->wake_fd, "the disk I/O thread",
+			       verbose, err, errlen);
 }

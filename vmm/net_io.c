@@ -1,14 +1,12 @@
 /* The NIC's I/O thread: moves frames between the guest's rings and the backend, in batches. */
 #include "net_io.h"
 
-#include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "iothread.h"
 #include "print.h"
 #include "seccomp_filter.h"
 
@@ -352,70 +350,28 @@ static void io__sleep_forever(void)
 		ppoll(NULL, 0, NULL, NULL);
 }
 
-/* Handshake with net_io__start: the thread's filter result, then a write to wake_fd. */
-static struct {
-	struct net_io *io;
-	bool verbose;
-	int rc;
-	char err[256];
-} io_start;
-
-static void *io__main(void *unused)
+/* The thread's own filter (iothread__start calls it first thing in the new thread). */
+static int io__install_filter(void *arg, bool verbose, char *err, size_t errlen)
 {
-	struct net_io *io = io_start.io;
+	struct net_io *io = arg;
 	struct seccomp_io fds = {io->backend->fd, io->kick_fd, io->wake_fd};
-	uint64_t one = 1;
 
-	(void)unused;
-	io_start.rc =
-	    seccomp__install_io(&fds, io_start.verbose, io_start.err, sizeof(io_start.err));
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (write(io->wake_fd, &one, sizeof(one)) < 0 || io_start.rc < 0)
-		return NULL; /* no filter: the thread leaves, net_io__start reports it */
+	return seccomp__install_io(&fds, verbose, err, errlen);
+}
+
+/* Waits for the rings, moves frames until the device stops, says why once, then idles. */
+static void io__run(void *arg)
+{
+	struct net_io *io = arg;
+
 	io__wait_attach(io);
 	io__loop(io);
 	print__err("pith: %s; the NIC stopped\n", io->err);
 	io__sleep_forever();
-	return NULL;
-}
-
-/* The wake eventfd is written once by the new thread when its filter is on (or failed). */
-static int io__await_thread(struct net_io *io)
-{
-	struct pollfd p = {.fd = io->wake_fd, .events = POLLIN};
-	uint64_t v;
-
-	while (poll(&p, 1, -1) < 0)
-		if (errno != EINTR)
-			return -1;
-	return read(io->wake_fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
 }
 
 int net_io__start(struct net_io *io, bool verbose, char *err, size_t errlen)
 {
-	sigset_t all, old;
-	pthread_t t;
-	int rc;
-
-	io_start.io = io;
-	io_start.verbose = verbose;
-	io_start.rc = -1;
-	snprintf(io_start.err, sizeof(io_start.err), "the I/O thread did not start");
-	/* The thread starts with every signal blocked: host SIGINT/SIGTERM go to the vCPU thread,
-	   whose KVM_RUN they must interrupt (vmm/stop.c). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&t, NULL, io__main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		snprintf(err, errlen, "cannot start the NIC's I/O thread: %s; check ulimit -u",
-			 strerror(rc));
-		return -1;
-	}
-	pthread_detach(t);
-	if (io__await_thread(io) < 0 || io_start.rc < 0) {
-		snprintf(err, errlen, "%s", io_start.err);
-		return -1;
-	}
-	return 0;
+	return iothread__start(io__install_filter, io__run, io, io->wake_fd, "the NIC's I/O thread",
+			       verbose, err, errlen);
 }

@@ -1,5 +1,6 @@
 /* Runs the components' boot and exit hooks (PITH_INIT_HOOK, PITH_EXIT_HOOK sections). */
 #include "core/core.h"
+#include "core/counter.h"
 
 /* Weak: an image whose components register no hook has no such section. */
 extern const struct pith_hook __start_pith_init_hooks[] __attribute__((weak));
@@ -26,4 +27,7 @@ void pith_run_exit_hooks(void)
 		return;
 	done = true;
 	run_hooks(__start_pith_exit_hooks, __stop_pith_exit_hooks);
+	/* Last, so the counters include every hook's work; present only with a counter. */
+	if (pith_counters_exit)
+		pith_counters_exit();
 }

@@ -52,9 +52,9 @@ void pith_frag_input(const struct pith_iphdr *hdr, const uint8_t *data, size_t l
 /* Datagrams being reassembled, and the bytes their buffers hold. */
 void pith_frag_stats(unsigned *datagrams, size_t *bytes);
 
-/* stats.c: prints every non-zero counter and the gauges (what --stats shows at exit). */
+/* stats.c: prints every non-zero counter (core/counter.c), then the gauges. */
 void pith_net_stats_print(void);
-/* stats.c: the exit hook (netif.c registers it): prints them under `pith run --stats`. */
+/* stats.c: from netif.c's exit hook: the gauges under `pith run --stats` (counters come last). */
 void pith_net_stats_exit(void);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/counter.h"
+
 /*
  * Byte order: every address and port in these interfaces is in network byte order (as in the
  * headers and in struct sockaddr_in); convert with pith_ntohs/... only to compute.
@@ -37,23 +39,10 @@ static inline uint32_t pith_ntohl(uint32_t x)
 /* ---- Counters: every dropped packet increments a named one ------------------------------ */
 
 /*
- * Each file declares its counters where it uses them: PITH_COUNTER(ipv4_drop_bad_checksum);
- * and bumps them with PITH_COUNT(ipv4_drop_bad_checksum). Names are <protocol>_drop_<reason>
- * for drops and <protocol>_<event> for the rest. `pith run --stats` prints every non-zero
- * counter at exit (kernel/net/stats.c walks the section).
+ * PITH_COUNTER/PITH_COUNT (core/counter.h): each file declares its counters where it uses
+ * them. Names are <protocol>_drop_<reason> for drops and <protocol>_<event> for the rest.
+ * `pith run --stats` prints every non-zero counter at exit, then stats.c's gauges.
  */
-struct pith_counter {
-	const char *name;
-	uint64_t *value;
-};
-
-#define PITH_COUNTER(name_)                                                                        \
-	uint64_t pith_cnt_##name_;                                                                 \
-	static const struct pith_counter pith_counter_##name_                                      \
-	    __attribute__((used, section("pith_counters"), aligned(sizeof(void *)))) = {           \
-		#name_, &pith_cnt_##name_}
-#define PITH_COUNT(name_)	 (pith_cnt_##name_++)
-#define PITH_COUNT_ADD(name_, n) (pith_cnt_##name_ += (n))
 
 /* ---- Packets -------------------------------------------------------------------------------- */
 

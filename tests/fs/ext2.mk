@@ -7,11 +7,11 @@ EXT2T_B := $(B)/tests/fs/ext2
 EXT2T_CFLAGS = $(HOSTCFLAGS) -Itests/fs/unit/host -Itests/fs/ext2 -Ikernel -Itests/lib -O1 \
 	       -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 EXT2T_KSRCS = $(wildcard kernel/ext2/*.c) kernel/blk/bcache.c kernel/blk/stats.c \
-	      kernel/vfs/vnode.c
+	      kernel/core/counter.c kernel/vfs/vnode.c
 EXT2T_HOST := tests/fs/unit/host/host_blk.c tests/fs/unit/host/fs_host.c \
-	      tests/fs/ext2/harness.c tests/lib/test.c
+	      tests/fs/ext2/harness.c tests/lib/test.c tests/lib/kernel_host.c
 EXT2T_DEPS = $(wildcard kernel/ext2/*.h kernel/blk/*.h kernel/vfs/vfs.h tests/fs/ext2/*.h \
-	     tests/fs/unit/host/*.h) tests/lib/test.h include/pith/abi.h
+	     tests/fs/unit/host/*.h) tests/lib/test.h tests/lib/kernel_host.h include/pith/abi.h
 EXT2T_TESTS := test_ext2_rw test_ext2_ops test_ext2_dirs test_ext2_corrupt test_ext2_preen
 
 $(EXT2T_B)/test_%: tests/fs/ext2/test_%.c $(EXT2T_KSRCS) $(EXT2T_HOST) $(EXT2T_DEPS) | $(B)/.deps
@@ -27,9 +27,9 @@ check-fs-ext2: $(EXT2T_TESTS:%=$(EXT2T_B)/%)
 EXT2FZ_B := $(B)/tests/fs/ext2/fuzz
 EXT2FZ_SECONDS ?= 60
 EXT2FZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Itests/fs/unit/host \
-		 -Ikernel -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+		 -Ikernel -Itests/lib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 EXT2FZ_SRCS = tests/fs/ext2/fuzz_ext2.c $(EXT2T_KSRCS) tests/fs/unit/host/host_blk.c \
-	      tests/fs/unit/host/fs_host.c
+	      tests/fs/unit/host/fs_host.c tests/lib/kernel_host.c
 
 $(EXT2FZ_B)/fuzz_ext2: $(EXT2FZ_SRCS) $(EXT2T_DEPS) | $(B)/.deps
 	@mkdir -p $(@D)

@@ -7,8 +7,9 @@ RAMFS_B := $(B)/tests/fs/ramfs
 RAMFS_CFLAGS = $(HOSTCFLAGS) -Ikernel -Itests/lib -Itests/fs/ramfs -O1 -fno-omit-frame-pointer \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 RAMFS_KSRCS = $(wildcard kernel/ramfs/*.c) kernel/vfs/vnode.c
-RAMFS_HOST := tests/fs/ramfs/shim.c tests/lib/test.c
+RAMFS_HOST := tests/fs/ramfs/shim.c tests/lib/test.c tests/lib/kernel_host.c
 RAMFS_HDRS = $(wildcard kernel/ramfs/*.h tests/fs/ramfs/*.h) kernel/vfs/vfs.h tests/lib/test.h \
+	     tests/lib/kernel_host.h \
 	     cli/rootfs.h
 
 RAMFS_TESTS := test_ramfs test_cpio

@@ -1,14 +1,16 @@
-/* Host stand-ins for the kernel services the ramfs tests link against (kmalloc, panic, time). */
+/* Host stand-ins for the ramfs tests (the VFS's clock and log); kmalloc is kernel_host.c's. */
 #ifndef PITH_TESTS_FS_RAMFS_SHIM_H
 #define PITH_TESTS_FS_RAMFS_SHIM_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel_host.h"
+
 /* Bytes of kernel memory allocated and not freed. */
-extern size_t shim_kmem;
+#define shim_kmem	kernel_host_kmem
 /* When nonzero, pith_kmalloc fails once shim_kmem would pass it (memory running out). */
-extern size_t shim_kmem_limit;
+#define shim_kmem_limit kernel_host_kmem_limit
 /* The last message given to pith_vfs_log (the test clears it). */
 extern char shim_log[512];
 /* What pith_mem_stats reports. */

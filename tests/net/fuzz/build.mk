@@ -9,11 +9,13 @@ FUZZ_B := $(B)/tests/net/fuzz
 FUZZ_CC := clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Itests/net/unit/host \
-	       -Ikernel -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	       -Ikernel -Itests/lib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS = tests/net/fuzz/fuzz_frames.c $(wildcard kernel/net/*.c) \
 	    tests/net/unit/host/net_host.c tests/net/unit/host/frames.c kernel/fd/iov.c \
+	    tests/lib/kernel_host.c kernel/core/counter.c \
 	    $(if $(wildcard kernel/net/dhcp.c),,tests/net/unit/host/no_dhcp.c)
-FUZZ_HDRS = $(wildcard kernel/*/*.h tests/net/unit/host/*.h tests/net/unit/host/arch/x86_64/*.h)
+FUZZ_HDRS = $(wildcard kernel/*/*.h tests/net/unit/host/*.h tests/net/unit/host/arch/x86_64/*.h) \
+	    tests/lib/kernel_host.h
 
 $(FUZZ_B)/fuzz_frames: $(FUZZ_SRCS) $(FUZZ_HDRS) include/pith/abi.h | $(B)/.deps
 	@mkdir -p $(@D)
@@ -22,7 +24,7 @@ $(FUZZ_B)/fuzz_frames: $(FUZZ_SRCS) $(FUZZ_HDRS) include/pith/abi.h | $(B)/.deps
 $(FUZZ_B)/seedgen: tests/net/fuzz/seeds.c tests/net/unit/host/frames.c \
 		   tests/net/unit/host/frames.h tests/net/unit/host/net_host.h | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) -Itests/net/unit/host -o $@ tests/net/fuzz/seeds.c \
+	$(HOSTCC) $(HOSTCFLAGS) -Itests/net/unit/host -Itests/lib -o $@ tests/net/fuzz/seeds.c \
 		tests/net/unit/host/frames.c
 
 $(FUZZ_B)/seeds/.stamp: $(FUZZ_B)/seedgen

@@ -1,4 +1,4 @@
-/* The storage tests' host environment: kmalloc, panic, clocks, console and hypercalls. */
+/* The storage tests' host environment: boot info, clocks, console, hypercalls and hooks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
 #include "core/core.h"
-#include "mem/mem.h"
+#include "core/counter.h"
 #include "time/time.h"
 
 #include "fs_host.h"
@@ -20,71 +20,10 @@ struct pith_boot_info fs_host_boot = {
 const struct pith_boot_info *pith_boot_info = &fs_host_boot;
 uint64_t pith_user_end = 64u << 20;
 
-size_t fs_host_kmem;
-long fs_host_kmalloc_fail;
-long fs_host_kmalloc_skip;
 uint64_t fs_host_clock_skip;
 void (*fs_host_monitor)(uint16_t port, void *call);
 
-/* ---- Memory and panics ------------------------------------------------------------------ */
-
-void pith_panic(const char *msg)
-{
-	fprintf(stderr, "kernel panic: %s\n", msg);
-	abort();
-}
-
-/* A header before each block holds its size; a free with another size aborts (sized free). */
-static size_t kmem_align(size_t size)
-{
-	return size >= 4096 ? 4096 : 64;
-}
-
-void *pith_kmalloc(size_t size)
-{
-	size_t a = kmem_align(size);
-	void *p;
-
-	if (fs_host_kmalloc_fail > 0 && fs_host_kmalloc_skip > 0) {
-		fs_host_kmalloc_skip--;
-	} else if (fs_host_kmalloc_fail > 0) {
-		fs_host_kmalloc_fail--;
-		return NULL;
-	}
-	if (size > (1u << 30) || posix_memalign(&p, a, a + size))
-		return NULL;
-	memset(p, 0, a + size);
-	memcpy((char *)p + a - sizeof(size), &size, sizeof(size));
-	fs_host_kmem += size;
-	return (char *)p + a;
-}
-
-void pith_kfree(void *q, size_t size)
-{
-	size_t a = kmem_align(size), stored;
-
-	if (!q)
-		return;
-	memcpy(&stored, (char *)q - sizeof(stored), sizeof(stored));
-	if (stored != size) {
-		fprintf(stderr, "pith_kfree: size %zu, allocated %zu\n", size, stored);
-		abort();
-	}
-	fs_host_kmem -= size;
-	free((char *)q - a);
-}
-
-bool pith_user_readable(const void *p, size_t len)
-{
-	(void)p, (void)len;
-	return true;
-}
-
-bool pith_user_writable(const void *p, size_t len)
-{
-	(void)p, (void)len;
-	return true;
-}
+/* kmalloc, panic and the user-pointer checks are tests/lib/kernel_host.c's. */
 
 /* ---- Clocks ------------------------------------------------------------------------------ */
 
@@ -152,9 +91,12 @@ void fs_host_hypercall(uint16_t port, void *call)
 extern const struct pith_hook __start_pith_exit_hooks[] __attribute__((weak));
 extern const struct pith_hook __stop_pith_exit_hooks[] __attribute__((weak));
 
+/* As pith_run_exit_hooks (kernel/core/hooks.c), which may run only once: the counters last. */
 void fs_host_run_exit_hooks(void)
 {
 	for (const struct pith_hook *h = __start_pith_exit_hooks; h && h < __stop_pith_exit_hooks;
 	     h++)
 		h->fn();
+	if (pith_counters_exit)
+		pith_counters_exit();
 }

@@ -19,7 +19,6 @@
 #include "net_host.h"
 
 uint64_t net_host_now = 1000000000; /* 1 s: timers never start at 0 */
-size_t net_host_kmem;
 unsigned net_host_kicks;
 
 static struct pith_boot_info boot;
@@ -29,45 +28,7 @@ struct pith_net_ring *net_host_tx_ring, *net_host_rx_ring;
 
 /* ---- Kernel services -------------------------------------------------------------------- */
 
-void pith_panic(const char *msg)
-{
-	fprintf(stderr, "kernel panic: %s\n", msg);
-	abort();
-}
-
-/* A header before each block holds its size; a free with another size aborts (sized free). */
-static size_t kmem_align(size_t size)
-{
-	return size >= 4096 ? 4096 : 64;
-}
-
-void *pith_kmalloc(size_t size)
-{
-	size_t a = kmem_align(size);
-	void *p;
-
-	if (size > (1u << 30) || posix_memalign(&p, a, a + size))
-		return NULL;
-	memset(p, 0, a + size);
-	memcpy((char *)p + a - sizeof(size), &size, sizeof(size));
-	net_host_kmem += size;
-	return (char *)p + a;
-}
-
-void pith_kfree(void *q, size_t size)
-{
-	size_t a = kmem_align(size), stored;
-
-	if (!q)
-		return;
-	memcpy(&stored, (char *)q - sizeof(stored), sizeof(stored));
-	if (stored != size) {
-		fprintf(stderr, "pith_kfree: size %zu, allocated %zu\n", size, stored);
-		abort();
-	}
-	net_host_kmem -= size;
-	free((char *)q - a);
-}
+/* kmalloc, panic and the user-pointer checks are tests/lib/kernel_host.c's. */
 
 uint64_t pith_time_monotonic_ns(void)
 {
@@ -118,18 +79,6 @@ void pith_trace_syscall(int nr, unsigned kinds, int retkind, long ret, long a, l
 {
 	(void)nr, (void)kinds, (void)retkind, (void)ret, (void)a, (void)b, (void)c, (void)d;
 	(void)e, (void)f;
-}
-
-bool pith_user_readable(const void *p, size_t len)
-{
-	(void)p, (void)len;
-	return true;
-}
-
-bool pith_user_writable(const void *p, size_t len)
-{
-	(void)p, (void)len;
-	return true;
 }
 
 /* ---- Pollers and waiting ------------------------------------------------------------------ */

@@ -8,13 +8,15 @@
 
 #include <pith/abi.h>
 
+#include "kernel_host.h"
+
 /*
- * net_host.c provides what kernel/net/ calls outside itself (kmalloc over the host's heap with
- * the size of every free checked, a virtual monotonic clock, a deterministic random stream,
- * files and iovecs, the console) and the monitor's side of the NIC: it accepts
- * PITH_HC_NET_SETUP, fills the receive ring with frames a test gives it and hands back the
- * frames the stack transmitted. The guest is configured as 10.0.0.2/24, gateway 10.0.0.1, MAC
- * 02:00:00:00:00:02, MTU 1500, no DHCP.
+ * net_host.c provides what kernel/net/ calls outside itself (with tests/lib/kernel_host.c:
+ * kmalloc over the host's heap with the size of every free checked, panic; here: a virtual
+ * monotonic clock, a deterministic random stream, files and iovecs, the console) and the
+ * monitor's side of the NIC: it accepts PITH_HC_NET_SETUP, fills the receive ring with frames
+ * a test gives it and hands back the frames the stack transmitted. The guest is configured as
+ * 10.0.0.2/24, gateway 10.0.0.1, MAC 02:00:00:00:00:02, MTU 1500, no DHCP.
  */
 #define NET_HOST_IP 0x0200000au /* 10.0.0.2 in network order */
 #define NET_HOST_GW 0x0100000au /* 10.0.0.1 */
@@ -50,8 +52,8 @@ extern bool net_host_capture;
 extern char net_host_out[16384];
 extern size_t net_host_out_len;
 
-/* Bytes of kernel memory allocated and not freed. */
-extern size_t net_host_kmem;
+/* Bytes of kernel memory allocated and not freed (kernel_host.c counts them). */
+#define net_host_kmem kernel_host_kmem
 
 /* The NIC's rings, as the stack gave them with PITH_HC_NET_SETUP. */
 extern struct pith_net_ring *net_host_tx_ring, *net_host_rx_ring;
