@@ -21,9 +21,9 @@ static void stat__add(uint64_t *counter, uint64_t n)
 
 struct pith_blk_ring *blk_ring__check(const struct guest_mem *mem, uint64_t gpa)
 {
-	if (gpa % 64 || gpa < PITH_BOOTINFO_END)
+	if (gpa % 64)
 		return NULL;
-	return guest_mem__ptr(mem, gpa, sizeof(struct pith_blk_ring));
+	return guest_mem__ptr_rw(mem, gpa, sizeof(struct pith_blk_ring));
 }
 
 void blk_io__attach(struct blk_io *io, unsigned i, struct pith_blk_ring *ring)
@@ -93,7 +93,8 @@ static struct pith_blk_desc desc__load(const struct pith_blk_ring *r, uint32_t i
  * The host buffer of a read or write, or NULL if the request is malformed: len a non-zero
  * multiple of the sector size up to PITH_BLK_REQ_MAX, [sector, sector + len) inside the disk
  * (no multiplication before the range check, so nothing overflows), the buffer inside guest
- * RAM the guest may name; a read writes guest memory, so never into the read-only boot info.
+ * RAM the guest may name; a read writes guest memory, so only where the guest could write
+ * itself (guest_mem__ptr_rw: not the boot info, not its code or read-only data).
  */
 static void *desc__buffer(const struct blk_io *io, const struct blk_disk *disk,
 			  const struct pith_blk_desc *d)
@@ -104,8 +105,8 @@ static void *desc__buffer(const struct blk_io *io, const struct blk_disk *disk,
 		return NULL;
 	if (d->sector > sectors || d->len / BLK_SECTOR > sectors - d->sector)
 		return NULL;
-	if (d->op == PITH_BLK_OP_READ && d->addr < PITH_BOOTINFO_END)
-		return NULL;
+	if (d->op == PITH_BLK_OP_READ) /* the monitor writes guest memory */
+		return guest_mem__ptr_rw(io->mem, d->addr, d->len);
 	return guest_mem__ptr(io->mem, d->addr, d->len);
 }
 

@@ -20,6 +20,32 @@ void *guest_mem__ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 	return range__to_host(m, m->user_lo, gpa, len);
 }
 
+/* Whether [gpa, end) meets a read-only range. */
+static int range__meets_ro(const struct guest_mem *m, uint64_t gpa, uint64_t end)
+{
+	for (unsigned i = 0; i < m->nro; i++)
+		if (gpa < m->ro[i].end && m->ro[i].start < end)
+			return 1;
+	return 0;
+}
+
+void *guest_mem__ptr_rw(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	void *p = range__to_host(m, m->user_lo, gpa, len);
+
+	if (!p || range__meets_ro(m, gpa, gpa + len + (len == 0)))
+		return NULL;
+	return p;
+}
+
+int guest_mem__protect(struct guest_mem *m, uint64_t start, uint64_t end)
+{
+	if (m->nro == GUEST_MEM_RO_MAX)
+		return -1;
+	m->ro[m->nro++] = (struct guest_range){start, end};
+	return 0;
+}
+
 void *guest_mem__raw(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
 	return range__to_host(m, 0, gpa, len);

@@ -12,7 +12,8 @@
 /*
  * This call has an OUT field. The dispatcher runs handlers on a private copy, so the status is
  * written back here, to the struct the `outl` named (its address is still in the exit's data),
- * and only there: never into the read-only boot info, which guest_mem__ptr would allow.
+ * and only there, and only if the guest could write it itself (guest_mem__ptr_rw: not the boot
+ * info, not its code or read-only data).
  */
 static int net_setup__reply(struct vm *vm, int32_t status)
 {
@@ -21,8 +22,8 @@ static int net_setup__reply(struct vm *vm, int32_t status)
 	uint8_t *p;
 
 	memcpy(&addr, (const uint8_t *)run + run->io.data_offset, sizeof(addr));
-	p = guest_mem__ptr(&vm->mem, addr, sizeof(struct pith_hc_net_setup));
-	if (!p || addr < PITH_BOOTINFO_END)
+	p = guest_mem__ptr_rw(&vm->mem, addr, sizeof(struct pith_hc_net_setup));
+	if (!p)
 		return crash__guest_error("net_setup hypercall with its struct at %#x, where the "
 					  "guest cannot write",
 					  addr);

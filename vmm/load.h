@@ -11,4 +11,8 @@
  */
 int load__image(const struct elf_image *img, const struct guest_mem *mem);
 
+/* Record the image's read-only segments (page-rounded) as memory the monitor must never write
+   for the guest (guest_mem__ptr_rw). 0, or -1 if there are too many. */
+int load__protect(const struct elf_image *img, struct guest_mem *mem);
+
 #endif

@@ -25,9 +25,9 @@ static int io__break(struct net_io *io)
 
 struct pith_net_ring *net_ring__check(const struct guest_mem *mem, uint64_t gpa)
 {
-	if (gpa % 64 || gpa < PITH_BOOTINFO_END)
+	if (gpa % 64)
 		return NULL;
-	return guest_mem__ptr(mem, gpa, sizeof(struct pith_net_ring));
+	return guest_mem__ptr_rw(mem, gpa, sizeof(struct pith_net_ring));
 }
 
 void net_io__attach(struct net_io *io, struct pith_net_ring *tx, struct pith_net_ring *rx)
@@ -162,13 +162,13 @@ static void desc__complete(struct pith_net_ring *r, uint32_t idx, uint32_t len,
 	slot->csum_offset = o->csum_offset;
 }
 
-/* A posted buffer the monitor may write: in guest RAM, above the boot info, big enough. */
+/* A posted buffer the monitor may write: in guest memory the guest can write, big enough. */
 static void *rx__buffer(struct net_io *io, const struct pith_net_desc *d, uint32_t *cap)
 {
 	*cap = d->len < NET_FRAME_MAX ? d->len : NET_FRAME_MAX;
-	if (d->len < PITH_NET_BUF_MIN || d->addr < PITH_BOOTINFO_END)
+	if (d->len < PITH_NET_BUF_MIN)
 		return NULL;
-	return guest_mem__ptr(io->mem, d->addr, *cap);
+	return guest_mem__ptr_rw(io->mem, d->addr, *cap);
 }
 
 /*

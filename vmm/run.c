@@ -104,6 +104,7 @@ static int vm__map_memory(struct vm *vm, char *err, size_t errlen)
 	}
 	madvise(p, size, MADV_NOHUGEPAGE); /* 4 KiB host pages keep the monitor's RSS small */
 	vm->mem = (struct guest_mem){.base = p, .size = size, .user_lo = PITH_BOOTINFO_BASE};
+	guest_mem__protect(&vm->mem, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END); /* the first: fits */
 	return 0;
 }
 
@@ -121,7 +122,7 @@ static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
 	if (layout__build(&vm->layout, vm->mem.size, img, n, err, errlen) < 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++)
-		if (load__image(img[i], &vm->mem) < 0) {
+		if (load__image(img[i], &vm->mem) < 0 || load__protect(img[i], &vm->mem) < 0) {
 			snprintf(
 			    err, errlen,
 			    "a segment does not fit in guest memory; give the guest more memory");

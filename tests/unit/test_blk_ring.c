@@ -103,6 +103,7 @@ static void test_ring_check(void)
 	CHECK(blk_ring__check(&gm, last & ~63ull) != NULL);
 	CHECK(blk_ring__check(&gm, RING0_AT + 8) == NULL);	 /* misaligned */
 	CHECK(blk_ring__check(&gm, PITH_BOOTINFO_BASE) == NULL); /* read-only boot info */
+	CHECK(blk_ring__check(&gm, PITH_IMAGE_BASE) == NULL);	 /* the guest's code */
 	CHECK(blk_ring__check(&gm, 0x2000) == NULL);		 /* the monitor's pages */
 	CHECK(blk_ring__check(&gm, 0) == NULL);
 	CHECK(blk_ring__check(&gm, MEM_SIZE - 64) == NULL); /* runs past RAM */
@@ -177,16 +178,17 @@ static void test_hostile(void)
 	post(ring0, PITH_BLK_OP_READ, 0, MEM_SIZE - 512, 1024);		   /* runs past RAM */
 	post(ring0, PITH_BLK_OP_READ, 0, 0x1000, 512);			   /* the monitor's pages */
 	post(ring0, PITH_BLK_OP_READ, 0, PITH_BOOTINFO_BASE, 512);	   /* read-only boot info */
+	post(ring0, PITH_BLK_OP_READ, 0, PITH_IMAGE_BASE, 512);		   /* the guest's code */
 	post(ring0, 3, 0, BUFS_AT, 512);				   /* unknown op */
 	post(ring0, 255, 0, BUFS_AT, 512);				   /* unknown op */
 	post(ring0, PITH_BLK_OP_FLUSH, 0, 0, 512);			   /* flush with a length */
 	post(ring0, PITH_BLK_OP_READ, 3, BUFS_AT, 512);			   /* a good one after */
-	CHECK_U64(blk_io__serve(&io, 0, 64), 17);
-	expect_status(-EINVAL, 0, 16);
-	expect_status(0, 16, 17);
+	CHECK_U64(blk_io__serve(&io, 0, 64), 18);
+	expect_status(-EINVAL, 0, 17);
+	expect_status(0, 17, 18);
 	CHECK_U64(mem[BUFS_AT], 3);
 	CHECK_U64(mem[0x1000], 0);
-	CHECK_U64(io.stats.err_inval, 16);
+	CHECK_U64(io.stats.err_inval, 17);
 	CHECK_U64(io.stats.reads, 1);
 	CHECK(!io.disks[0].broken);
 }
@@ -378,6 +380,9 @@ int main(void)
 	close(fd0);
 	close(fd1);
 	gm = (struct guest_mem){.base = mem, .size = MEM_SIZE, .user_lo = PITH_BOOTINFO_BASE};
+	/* As vmm/run.c does: the boot info and the image's read-only pages (here: its "code"). */
+	guest_mem__protect(&gm, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END);
+	guest_mem__protect(&gm, PITH_IMAGE_BASE, PITH_IMAGE_BASE + 0x10000);
 	io.kick_fd = io.wake_fd = -1;
 	test_ring_check();
 	test_read_write_flush();

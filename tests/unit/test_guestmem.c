@@ -1,4 +1,4 @@
-/* Unit tests of the guest-pointer check: bounds, user_lo, len 0, wrap-around at 2^64. */
+/* Unit tests of the guest-pointer checks: bounds, user_lo, len 0, wrap-around, read-only memory. */
 #include <stdlib.h>
 
 #include "guestmem.h"
@@ -66,6 +66,29 @@ static void test_wrap(const struct guest_mem *m)
 	CHECK(guest_mem__raw(m, 4096, UINT64_MAX - 4095) == NULL); /* end wraps to 0 */
 }
 
+/* Writes on the guest's behalf: never into the boot info or a read-only segment. */
+static void test_read_only(struct guest_mem *m)
+{
+	uint64_t text = PITH_IMAGE_BASE, text_end = PITH_IMAGE_BASE + 0x3000;
+
+	CHECK(guest_mem__ptr_rw(m, text, 4096) == m->base + text); /* nothing protected yet */
+	CHECK(guest_mem__protect(m, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END) == 0);
+	CHECK(guest_mem__protect(m, text, text_end) == 0);
+	CHECK(guest_mem__ptr_rw(m, PITH_BOOTINFO_BASE, 8) == NULL);
+	CHECK(guest_mem__ptr_rw(m, PITH_BOOTINFO_END - 1, 1) == NULL);
+	CHECK(guest_mem__ptr_rw(m, text, 1) == NULL);
+	CHECK(guest_mem__ptr_rw(m, text_end - 1, 1) == NULL);		   /* last byte */
+	CHECK(guest_mem__ptr_rw(m, text - 64, 128) == NULL);		   /* straddles its start */
+	CHECK(guest_mem__ptr_rw(m, text_end - 64, 128) == NULL);	   /* straddles its end */
+	CHECK(guest_mem__ptr_rw(m, text, 0) == NULL);			   /* empty, but inside */
+	CHECK(guest_mem__ptr_rw(m, text_end, 4096) == m->base + text_end); /* just after */
+	CHECK(guest_mem__ptr_rw(m, MEM - 4096, 4097) == NULL);		   /* bounds still hold */
+	CHECK(guest_mem__ptr(m, text, 4096) == m->base + text); /* reads are still allowed */
+	while (m->nro < GUEST_MEM_RO_MAX)
+		CHECK(guest_mem__protect(m, MEM - 4096, MEM) == 0);
+	CHECK(guest_mem__protect(m, 0, 1) == -1); /* the table is full */
+}
+
 int main(void)
 {
 	struct guest_mem m = {.base = calloc(1, MEM), .size = MEM, .user_lo = PITH_BOOTINFO_BASE};
@@ -80,6 +103,7 @@ int main(void)
 	test_wrap(&m);
 	CHECK(guest_mem__ptr(&none, 0, 1) == NULL); /* no memory at all */
 	CHECK(guest_mem__ptr(&none, 0, 0) == m.base);
+	test_read_only(&m);
 	free(m.base);
 	return test__done();
 }

@@ -121,6 +121,7 @@ static void test_ring_check(void)
 	CHECK(net_ring__check(&gm, last & ~63ull) != NULL);
 	CHECK(net_ring__check(&gm, TX_AT + 8) == NULL);		 /* misaligned */
 	CHECK(net_ring__check(&gm, PITH_BOOTINFO_BASE) == NULL); /* read-only boot info */
+	CHECK(net_ring__check(&gm, PITH_IMAGE_BASE) == NULL);	 /* the guest's code */
 	CHECK(net_ring__check(&gm, 0x2000) == NULL);		 /* the monitor's pages */
 	CHECK(net_ring__check(&gm, 0) == NULL);
 	CHECK(net_ring__check(&gm, MEM_SIZE - 64) == NULL); /* runs past RAM */
@@ -257,19 +258,20 @@ static void test_rx_hostile(void)
 	rx_post(MEM_SIZE - 1000, 2048);		/* runs past RAM */
 	rx_post(BUFS_AT, PITH_NET_BUF_MIN - 1); /* too small */
 	rx_post(PITH_BOOTINFO_BASE, 2048);	/* the read-only boot info */
+	rx_post(PITH_IMAGE_BASE, 2048);		/* the guest's code */
 	rx_post(0x1000, 2048);			/* the monitor's pages */
 	rx_post(0xfffffffffffff800ull, 0x1000); /* wraps */
 	rx_post(BUFS_AT, 0);			/* empty */
 	rx_post(MEM_SIZE - 2048, 0xffffffff);	/* huge: even capped, past RAM */
 	rx_post(BUFS_AT + 4096, 2048);
 	fake.nrecv = 1;
-	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 8);
-	CHECK_U64(io.stats.drop_rx_bad_desc, 7);
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 9);
+	CHECK_U64(io.stats.drop_rx_bad_desc, 8);
 	CHECK_U64(io.stats.rx_frames, 1);
 	CHECK_U64(fake.nrecv, 0);
 	CHECK_U64(rx->desc[(0xfffffffeu + 0) % PITH_NET_RING_SIZE].len, 0);
-	CHECK_U64(rx->desc[(0xfffffffeu + 7) % PITH_NET_RING_SIZE].len, 60);
-	CHECK_U64(rx->tail, 6); /* wrapped */
+	CHECK_U64(rx->desc[(0xfffffffeu + 8) % PITH_NET_RING_SIZE].len, 60);
+	CHECK_U64(rx->tail, 7); /* wrapped */
 	rx->head = rx->tail + PITH_NET_RING_SIZE + 1;
 	CHECK(net_io__rx(&io, NET_IO_BATCH) < 0);
 	CHECK_CONTAINS(io.err, "receive ring");
@@ -318,6 +320,9 @@ int main(void)
 	if (!CHECK(mem != MAP_FAILED))
 		return test__done();
 	gm = (struct guest_mem){.base = mem, .size = MEM_SIZE, .user_lo = PITH_BOOTINFO_BASE};
+	/* As vmm/run.c does: the boot info and the image's read-only pages (here: its "code"). */
+	guest_mem__protect(&gm, PITH_BOOTINFO_BASE, PITH_BOOTINFO_END);
+	guest_mem__protect(&gm, PITH_IMAGE_BASE, PITH_IMAGE_BASE + 0x10000);
 	test_ring_check();
 	test_tx_basic();
 	test_tx_hostile();
