@@ -9,6 +9,7 @@
 
 #include "iothread.h"
 #include "print.h"
+#include "ring.h"
 #include "seccomp_filter.h"
 
 _Static_assert(SECCOMP_BLK_MAX == PITH_BLK_MAX, "the disk thread's filter names every disk");
@@ -60,20 +61,13 @@ static int ring__pending(struct blk_io *io, unsigned i, uint32_t *n)
 	return -1;
 }
 
-/*
- * Publish a new tail (slots before it are the guest's again), then end the guest's wait if it
- * asked: full barriers on both sides of the store, as the ABI's kick/wake protocol requires.
- */
+/* Publish a new tail (vmm/ring.h), then end the guest's wait if it asked. */
 static void ring__publish(struct blk_io *io, struct pith_blk_ring *r, uint32_t tail)
 {
 	uint64_t one = 1;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&r->wake, __ATOMIC_ACQUIRE))
+	if (!ring__publish_tail(&r->tail, &r->wake, tail))
 		return;
-	__atomic_store_n(&r->wake, 0, __ATOMIC_RELEASE);
 	stat__add(&io->stats.guest_wakes, 1);
 	if (io->wake_fd >= 0 && write(io->wake_fd, &one, sizeof(one)) < 0)
 		return; /* the counter is full: the guest's wait ends anyway */
@@ -84,8 +78,7 @@ static struct pith_blk_desc desc__load(const struct pith_blk_ring *r, uint32_t i
 {
 	struct pith_blk_desc d;
 
-	memcpy(&d, (const void *)&r->desc[idx % PITH_BLK_RING_SIZE], sizeof(d));
-	__asm__ volatile("" : : "r"(&d) : "memory"); /* d is read from here on, never the slot */
+	ring__copy_desc(&d, &r->desc[idx % PITH_BLK_RING_SIZE], sizeof(d));
 	return d;
 }
 
@@ -226,12 +219,10 @@ int blk_io__serve(struct blk_io *io, unsigned i, unsigned budget)
 	return (int)done;
 }
 
-/* Set a ring's kick flag, then read its head again (full barrier between, as the ABI says). */
+/* Set a ring's kick flag, then read its head again (vmm/ring.h). */
 static bool ring__arm(struct pith_blk_ring *r, uint32_t tail)
 {
-	__atomic_store_n(&r->kick, 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == tail;
+	return ring__arm_kick(&r->kick, &r->head, tail);
 }
 
 bool blk_io__arm(struct blk_io *io)

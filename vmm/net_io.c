@@ -8,6 +8,7 @@
 
 #include "iothread.h"
 #include "print.h"
+#include "ring.h"
 #include "seccomp_filter.h"
 
 /* Statistics: written by the I/O thread only, read at exit by the vCPU thread. */
@@ -57,20 +58,13 @@ static int ring__pending(struct net_io *io, struct pith_net_ring *r, uint32_t ta
 	return io__break(io);
 }
 
-/*
- * Publish a new tail (slots before it are the guest's again), then end the guest's wait if it
- * asked: full barriers on both sides of the store, as the ABI's kick/wake protocol requires.
- */
+/* Publish a new tail (vmm/ring.h), then end the guest's wait if it asked. */
 static void ring__publish(struct net_io *io, struct pith_net_ring *r, uint32_t tail)
 {
 	uint64_t one = 1;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&r->wake, __ATOMIC_ACQUIRE))
+	if (!ring__publish_tail(&r->tail, &r->wake, tail))
 		return;
-	__atomic_store_n(&r->wake, 0, __ATOMIC_RELEASE);
 	stat__add(&io->stats.guest_wakes, 1);
 	if (io->wake_fd >= 0 && write(io->wake_fd, &one, sizeof(one)) < 0)
 		return; /* the counter is full: the guest's wait ends anyway */
@@ -81,8 +75,7 @@ static struct pith_net_desc desc__load(const struct pith_net_ring *r, uint32_t i
 {
 	struct pith_net_desc d;
 
-	memcpy(&d, (const void *)&r->desc[idx % PITH_NET_RING_SIZE], sizeof(d));
-	__asm__ volatile("" : : "r"(&d) : "memory"); /* d is read from here on, never the slot */
+	ring__copy_desc(&d, &r->desc[idx % PITH_NET_RING_SIZE], sizeof(d));
 	return d;
 }
 
@@ -227,12 +220,10 @@ int net_io__rx(struct net_io *io, unsigned budget)
 	return (int)done;
 }
 
-/* Set a ring's kick flag, then read its head again (full barrier between, as the ABI says). */
+/* Set a ring's kick flag, then read its head again (vmm/ring.h). */
 static bool ring__arm(struct pith_net_ring *r, uint32_t tail)
 {
-	__atomic_store_n(&r->kick, 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == tail;
+	return ring__arm_kick(&r->kick, &r->head, tail);
 }
 
 bool net_io__tx_arm(struct net_io *io)
