@@ -321,6 +321,9 @@ bulk_agree() {
 # has its impairments from net_up: nothing to do.
 impair_start() {
 	[ "$MODE" = native ] && return 0
+	# An earlier case's ready file or socket would let the guest connect before this impair
+	# listens (connection refused).
+	rm -f "$TMP/impair.ready" "$TMP/impair.sock"
 	bg impair ip netns exec "$HNS" "$NB/tools/impair" "$@" --ready "$TMP/impair.ready" \
 		"listen:$TMP/impair.sock" tap:pt0
 	IMPAIR_PID=$LASTPID
