@@ -4,7 +4,7 @@
 # Compiled against Pith's musl headers; may call musl's memcpy/memset/memmove/memcmp/strlen, and
 # nothing else of libc. Objects in $(B)/obj/kernel.
 
-KERNEL_COMPONENTS := core syscall console fd mem time random proc sysinfo poll pipe net blk vfs ramfs ext2
+KERNEL_COMPONENTS := core syscall console fd mem time random proc sysinfo poll pipe net blk vfs ramfs ext2 sched signal
 KERNEL_OBJDIR := $(B)/obj/kernel
 KERNEL_LIBDIR := $(TOOLDIR)/lib
 KERNEL_COMPAT := $(KERNEL_LIBDIR)/compat-kernel.elf

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define PITH_ABI_VERSION 3u
+#define PITH_ABI_VERSION 4u
 
 /* ---- The image: an ELF note identifies a Pith image and its ABI ------------------------- */
 
@@ -68,7 +68,10 @@ struct pith_note_abi {
 #define PITH_HC_PANIC	  (PITH_HC_PORT_BASE + 3) /* struct pith_hc_panic */
 #define PITH_HC_NET_SETUP (PITH_HC_PORT_BASE + 4) /* struct pith_hc_net_setup */
 #define PITH_HC_BLK_SETUP (PITH_HC_PORT_BASE + 5) /* struct pith_hc_blk_setup */
-#define PITH_HC_COUNT	  6
+#define PITH_HC_SCHED_SETUP (PITH_HC_PORT_BASE + 6) /* struct pith_hc_sched_setup */
+#define PITH_HC_TIMER	    (PITH_HC_PORT_BASE + 7) /* struct pith_hc_timer */
+#define PITH_HC_PROTECT	    (PITH_HC_PORT_BASE + 8) /* struct pith_hc_protect */
+#define PITH_HC_COUNT	    9
 
 /*
  * Doorbell ports: also open to the guest, but bound to an ioeventfd in the host kernel, so a
@@ -137,6 +140,115 @@ struct pith_hc_net_setup {
 struct pith_hc_blk_setup {
 	uint64_t ring;	/* IN: guest address of the disk's ring */
 	uint32_t disk;	/* IN: index into boot info's disks[] */
+	int32_t status; /* OUT */
+};
+
+/* ---- Upcalls: preemption, signals and faults without guest privileged code ------------- */
+
+/*
+ * An upcall is the monitor's only way to interrupt the guest. The vCPU stops (a timer or host
+ * signal to the vCPU thread makes KVM_RUN return, or an exception at CPL3 reached a trap stub);
+ * the monitor writes a struct pith_upcall_frame holding the interrupted registers, then resumes
+ * the vCPU at CPL3 with RIP = the upcall entry, RSP = RDI = the frame, RFLAGS = 0x202 and the
+ * other registers unchanged. The guest saves its extended state itself (xsave works at CPL3),
+ * handles the upcall and returns to the frame's context with ordinary instructions.
+ *
+ * Where the frame goes:
+ * - timer and signal upcalls: at RSP - 128 - sizeof(frame) of the interrupted context (below
+ *   its red zone; so `rip`, the last field, is at RSP - 136). If those bytes are not writable
+ *   by the guest (a guard page: the thread overflowed its stack), the upcall is made as a fault
+ *   instead (vector 14, error code 6, cr2 = the first unwritable address).
+ * - fault upcalls: at fault_stack - sizeof(frame) (struct pith_hc_sched_setup).
+ *
+ * When the monitor does not interrupt:
+ * - shared->masked != 0 (the guest's kernel is running): a timer or signal upcall is not made;
+ *   its PITH_UPCALL_* bit is set in shared->pending instead, and the guest looks at pending
+ *   when it clears masked. Making an upcall sets masked to 1 (the guest clears it).
+ * - RIP in [crit_start, crit_end) (the guest's return from an upcall): the monitor retries
+ *   100 us later.
+ * - a fault is given to the guest only if masked == 0, the vector's bit is set in
+ *   shared->fault_vectors and the faulting RSP is not on the fault stack; otherwise the monitor
+ *   prints its crash report and ends the guest as before.
+ * No upcall of any kind happens before PITH_HC_SCHED_SETUP.
+ */
+#define PITH_UPCALL_TIMER  1u /* the PITH_HC_TIMER timer expired */
+#define PITH_UPCALL_SIGNAL 2u /* host signals arrived: see shared->host_signals */
+#define PITH_UPCALL_FAULT  4u /* an exception at CPL3: vector, error_code, cr2 */
+
+#define PITH_UPCALL_REDZONE   128u	   /* bytes below RSP the monitor never writes */
+#define PITH_FAULT_STACK_MIN  (16u << 10) /* bytes the fault stack must have below its top */
+
+/* Written by the monitor; the guest may change any register field before returning to it. */
+struct pith_upcall_frame {
+	uint64_t reason;     /* one PITH_UPCALL_* */
+	uint64_t vector;     /* fault: exception vector (0..31); else 0 */
+	uint64_t error_code; /* fault: the exception's error code (0 if it has none) */
+	uint64_t cr2;	     /* fault: the faulting address (page faults); else 0 */
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rflags;
+	uint64_t rsp; /* the interrupted RSP */
+	uint64_t rip; /* the interrupted RIP (the faulting instruction for faults) */
+};
+
+/*
+ * One per vCPU, in guest RAM (64-byte aligned, writable by the guest), registered with
+ * PITH_HC_SCHED_SETUP. The monitor reads and writes it only while the vCPU is stopped; the
+ * guest consumes `pending` and `host_signals` with atomic exchanges.
+ */
+struct pith_sched_shared {
+	uint32_t masked;	/* guest: nonzero while its kernel runs (see above) */
+	uint32_t pending;	/* monitor sets PITH_UPCALL_* bits deferred while masked;
+				   bits 8..31 are the guest's own */
+	uint64_t host_signals;	/* monitor ORs in bit (sig - 1) for SIGINT, SIGTERM, SIGHUP */
+	uint32_t fault_vectors; /* guest: bit v: give exception vector v to the guest */
+	uint32_t reserved[11];
+};
+
+/*
+ * Turn upcalls on (once per boot): from now on host SIGINT/SIGTERM/SIGHUP are delivered to the
+ * guest (PITH_UPCALL_SIGNAL) instead of ending it. status 0, -EBUSY (already done) or -EINVAL
+ * (shared not 64-byte aligned guest-writable RAM, upcall not in the image's executable pages,
+ * fault_stack not 16-byte aligned with PITH_FAULT_STACK_MIN writable bytes below it, or a
+ * critical range that is empty, reversed or outside the image's executable pages).
+ */
+struct pith_hc_sched_setup {
+	uint64_t shared;      /* IN: guest address of struct pith_sched_shared */
+	uint64_t upcall;      /* IN: guest address of the upcall entry */
+	uint64_t fault_stack; /* IN: top of the stack fault upcalls run on */
+	uint64_t crit_start;  /* IN: [crit_start, crit_end): the upcall return sequence */
+	uint64_t crit_end;
+	int32_t status;	   /* OUT */
+	uint32_t reserved; /* IN: zero */
+};
+
+/*
+ * Make one PITH_UPCALL_TIMER upcall timeout_ns from now (replacing any earlier request);
+ * timeout_ns 0 cancels. Nothing is armed unless the guest asks: a guest with one runnable thread
+ * and no timers takes no timer exits. status 0, or -EINVAL before PITH_HC_SCHED_SETUP.
+ */
+struct pith_hc_timer {
+	uint64_t timeout_ns; /* IN */
+	int32_t status;	     /* OUT */
+	uint32_t reserved;   /* IN: zero */
+};
+
+/*
+ * Change the guest's access to pages of its heap arena [heap_start, heap_end): guard pages
+ * (PITH_PROT_NONE), read-only, or back to read-write. Never executable: there is no such value.
+ * The monitor rebuilds the affected page tables and switches CR3 before the call returns.
+ * The monitor's devices refuse to write into pages that are not read-write. status 0, -EINVAL
+ * (unaligned, empty, outside the heap arena, unknown prot) or -ENOMEM (too many distinct
+ * ranges: the monitor's page-table pages ran out).
+ */
+#define PITH_PROT_NONE 0u
+#define PITH_PROT_READ 1u
+#define PITH_PROT_RW   3u
+
+struct pith_hc_protect {
+	uint64_t addr;	/* IN: page-aligned */
+	uint64_t len;	/* IN: a multiple of 4 KiB, not 0 */
+	uint32_t prot;	/* IN: PITH_PROT_* */
 	int32_t status; /* OUT */
 };
 
@@ -303,6 +415,10 @@ struct pith_boot_info {
 	uint32_t disk_count; /* disks[0..disk_count) exist (at most PITH_BLK_MAX) */
 	uint32_t reserved2;
 	struct pith_blk_info disks[PITH_BLK_MAX];
+	uint64_t timeslice_ns;	 /* preemption time slice (pith run --timeslice; default 10 ms) */
+	uint64_t xsave_features; /* XCR0: the state components xsave/xrstor must cover */
+	uint32_t xsave_size;	 /* bytes of an xsave area for them (CPUID 0xD.0 EBX) */
+	uint32_t reserved3;
 };
 
 /* Status codes of `pith run` that are not the guest's own exit status. */

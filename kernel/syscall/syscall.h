@@ -6,6 +6,8 @@
 
 #include <pith/abi.h>
 
+#include "core/kstate.h"
+
 /* pith_sys_<name>_nr and pith_sys_<name>_nargs, from the one list. */
 #define PITH_SYSCALL_DEF(nr, name, nargs, component, link) pith_sys_##name##_nr = nr,
 enum {
@@ -81,10 +83,14 @@ void pith_syscall_init(const struct pith_boot_info *bi);
 	long fn(long a, long b, long c, long d, long e, long f);                                   \
 	long fn(long a, long b, long c, long d, long e, long f)                                    \
 	{                                                                                          \
+		long ret;                                                                          \
 		(void)a, (void)b, (void)c, (void)d, (void)e, (void)f;                              \
+		pith_kernel_enter();                                                               \
 		if ((retkind) == PITH_RET_NONE && __builtin_expect(pith_trace_enabled, 0))         \
 			pith_trace_syscall(fn##_nr, kinds, retkind, 0, targs);                     \
-		long ret = fn##_impl args;                                                         \
+		do                                                                                 \
+			ret = pith_kernel_leave(fn##_impl args);                                   \
+		while (ret == -PITH_ERESTARTSYS);                                                  \
 		if ((retkind) != PITH_RET_NONE && __builtin_expect(pith_trace_enabled, 0))         \
 			pith_trace_syscall(fn##_nr, kinds, retkind, ret, targs);                   \
 		return ret;                                                                        \
