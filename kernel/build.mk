@@ -20,10 +20,10 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie \
 		  -Wl,-Ttext-segment=$(PITH_IMAGE_BASE),-z,separate-code,-z,norelro,-z,noexecstack \
 		  -Wl,--gc-sections,-e,pith_start,--build-id=none
 
-# Sources of each component: its folder; core also has the x86_64 entry code.
+# Sources of each component: its folder (C and assembly); core also has the x86_64 entry code.
 KERNEL_SRCS_core := $(wildcard kernel/core/*.c) $(wildcard kernel/arch/x86_64/*.S)
 $(foreach c,$(filter-out core,$(KERNEL_COMPONENTS)),\
-	$(eval KERNEL_SRCS_$(c) := $(wildcard kernel/$(c)/*.c)))
+	$(eval KERNEL_SRCS_$(c) := $(wildcard kernel/$(c)/*.c) $(wildcard kernel/$(c)/*.S)))
 
 KERNEL_LIBS := $(KERNEL_COMPONENTS:%=$(KERNEL_LIBDIR)/libpith-%.a)
 KERNEL_OBJS :=

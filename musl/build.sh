@@ -18,8 +18,10 @@ prefix=$(cd "$2" && pwd)
 #   signal/x86_64/restore.s            generic src/signal/restore.c (no sa_restorer trampoline)
 #   process/x86_64/vfork.s             generic src/process/vfork.c (SYS_fork through the kernel)
 #   thread/x86_64/__set_thread_area.s  generic src/thread/__set_thread_area.c (SYS_set_thread_area)
-#   thread/x86_64/__unmapself.s        generic src/thread/__unmapself.c (munmap + exit as calls)
-#   thread/x86_64/clone.s              generic src/thread/clone.c (returns -ENOSYS)
+#   thread/x86_64/__unmapself.s        Pith's musl/overrides/src/thread/x86_64/__unmapself.c
+#                                      (pith_unmapself: unmaps the stack after leaving it)
+#   thread/x86_64/clone.s              Pith's musl/overrides/src/thread/x86_64/clone.c
+#                                      (pith_clone: a thread of the library OS's scheduler)
 #   thread/x86_64/syscall_cp.s         Pith's musl/overrides/src/thread/x86_64/syscall_cp.s
 REMOVED="src/signal/x86_64/restore.s src/process/x86_64/vfork.s
 src/thread/x86_64/__set_thread_area.s src/thread/x86_64/__unmapself.s

@@ -36,12 +36,25 @@ void pith_syscall_init(const struct pith_boot_info *bi)
 	pith_trace_enabled = (bi->flags & PITH_BOOT_TRACE) != 0;
 }
 
+/* The highest thread id so far (kernel/sched): weak, so tracing links no scheduler. */
+extern int pith_sched_max_tid __attribute__((weak));
+
+/* "[tid N] " once a second thread has existed: single-threaded traces stay as they were. */
+static size_t tid_prefix(char *line, size_t cap)
+{
+	if (!&pith_sched_max_tid || pith_sched_max_tid < 2)
+		return 0;
+	return pith_trace_tid_prefix(line, cap, pith_current_tid());
+}
+
 static void trace_line(long nr, const char *name, int nargs, unsigned kinds, int retkind, long ret,
 		       const long *args)
 {
 	char line[256];
-	size_t len =
-	    pith_trace_format(line, sizeof(line), nr, name, nargs, kinds, retkind, ret, args);
+	size_t len = tid_prefix(line, sizeof(line));
+
+	len += pith_trace_format(line + len, sizeof(line) - len, nr, name, nargs, kinds, retkind,
+				 ret, args);
 	struct pith_hc_console call = {.data = (uint64_t)(uintptr_t)line, .len = len, .stream = 2};
 
 	pith_hypercall(PITH_HC_CONSOLE, &call);

@@ -123,3 +123,18 @@ size_t pith_trace_format(char *buf, size_t cap, long nr, const char *name, int n
 	buf[len] = '\0';
 	return len;
 }
+
+size_t pith_trace_tid_prefix(char *buf, size_t cap, int tid)
+{
+	struct pith_fmt f = {buf, 0, cap ? cap - 1 : 0};
+	size_t len;
+
+	pith_fmt_str(&f, "[tid ");
+	pith_fmt_dec(&f, tid);
+	pith_fmt_str(&f, "] ");
+	if (!cap)
+		return 0;
+	len = f.len < f.cap ? f.len : f.cap;
+	buf[len] = '\0';
+	return len;
+}

@@ -28,4 +28,10 @@ const char *pith_errno_msg(int err);
 size_t pith_trace_format(char *buf, size_t cap, long nr, const char *name, int nargs,
 			 unsigned kinds, int retkind, long ret, const long *args);
 
+/*
+ * "[tid N] ", the prefix of a trace line once a second thread has existed. Returns the length
+ * written (truncated to cap - 1, NUL-terminated when cap > 0).
+ */
+size_t pith_trace_tid_prefix(char *buf, size_t cap, int tid);
+
 #endif

@@ -1,5 +1,6 @@
 /* The one place the guest sleeps: run the pollers, arm them, then PITH_HC_WAIT until news. */
 #include "arch/x86_64/cpu.h"
+#include "core/kstate.h"
 #include "time/time.h"
 #include "time/wait.h"
 
@@ -44,7 +45,7 @@ static bool arm_all(void)
 	return true;
 }
 
-void pith_io_wait(uint64_t deadline_ns)
+void pith_io_sleep(uint64_t deadline_ns)
 {
 	uint64_t wake, now;
 
@@ -62,4 +63,12 @@ void pith_io_wait(uint64_t deadline_ns)
 		pith_hypercall(PITH_HC_WAIT, &call);
 	}
 	pith_io_poll();
+}
+
+int pith_io_wait(uint64_t deadline_ns)
+{
+	if (pith_sched_ops)
+		return pith_sched_ops->io_wait(deadline_ns);
+	pith_io_sleep(deadline_ns);
+	return 0;
 }

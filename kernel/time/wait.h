@@ -34,9 +34,18 @@ bool pith_io_poll(void);
 /*
  * Runs the pollers; if none made progress, sleeps in the monitor (PITH_HC_WAIT) until the
  * deadline (monotonic ns; UINT64_MAX: none), the earliest poller deadline, or device news,
- * then runs the pollers again. Returns after at most one sleep: callers re-check their
- * condition and the time in a loop.
+ * then runs the pollers again. Returns after at most one sleep. The sched component's idle
+ * loop sleeps with it; everything else calls pith_io_wait.
  */
-void pith_io_wait(uint64_t deadline_ns);
+void pith_io_sleep(uint64_t deadline_ns);
+
+/*
+ * Waits for I/O: returns after at most one sleep (callers re-check their condition and the
+ * time in a loop; spurious returns are allowed). 0, or -EINTR when a signal is deliverable to
+ * the calling thread. Without the sched component: pith_io_sleep, then 0. With it
+ * (pith_sched_ops->io_wait): the thread is parked and other threads run until pollers make
+ * progress, pith_io_notify is called, the deadline passes or a signal comes.
+ */
+int pith_io_wait(uint64_t deadline_ns);
 
 #endif
