@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "core/core.h"
+#include "core/kstate.h"
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 
@@ -10,11 +11,30 @@
 #define LINUX_ARCH_GET_FS   0x1003
 #define LINUX_TASK_SIZE_MAX 0x7ffffffff000ULL
 
-/* The thread's clear_child_tid address is kept (no thread ever exits but the last). */
+/*
+ * The calling thread's clear_child_tid: zeroed and futex-woken when the thread exits. The sched
+ * component keeps it per thread; without it (or before it took thread 1 over) it is thread 1's,
+ * kept here for pith_proc_take_clear_tid. musl calls it once, at start-up, in thread 1.
+ */
 PITH_SYSCALL1(set_tid_address, int *, tidptr)
 {
-	pith_proc.clear_child_tid = (uint64_t)(uintptr_t)tidptr;
-	return PITH_PID;
+	uint64_t addr = (uint64_t)(uintptr_t)tidptr;
+
+	if (pith_sched_ops && pith_sched_ops->set_tid_address)
+		pith_sched_ops->set_tid_address(addr);
+	else if (pith_current_tid() == PITH_PID)
+		pith_proc.clear_child_tid = addr;
+	else
+		return -ENOSYS; /* a sched without the hook: nowhere to keep another thread's */
+	return pith_current_tid();
+}
+
+uint64_t pith_proc_take_clear_tid(void)
+{
+	uint64_t addr = pith_proc.clear_child_tid;
+
+	pith_proc.clear_child_tid = 0;
+	return addr;
 }
 
 /* As Linux: a base outside the user half of the address space is refused with EPERM. */
