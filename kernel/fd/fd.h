@@ -92,7 +92,8 @@ void pith_file_put(struct pith_file *f);
 /* The file's readiness now (ops->poll, or IN|OUT). */
 pith_events_t pith_file_poll(struct pith_file *f);
 
-/* Tells f's watchers that its readiness may have changed (cheap when nobody watches). */
+/* Tells f's watchers, and threads waiting in pith_io_wait (pith_io_notify), that its readiness
+   may have changed (cheap when nobody watches). */
 void pith_file_notify(struct pith_file *f);
 
 /* Adds or removes a watcher. */
@@ -119,7 +120,8 @@ struct pith_file *pith_fd_get(int fd);
  * Blocks until f's readiness meets `events` (or EPOLLERR/EPOLLHUP), the timeout passes, or
  * something else happens. Runs the pollers (pith_io_wait) in between: the guest sleeps in the
  * monitor when nothing is pending. timeout_ns 0 waits forever.
- * Returns 0 when ready, -EAGAIN when the timeout passed. (-EINTR once signals exist.)
+ * Returns 0 when ready, -EAGAIN when the timeout passed, -EINTR when a signal is to be
+ * delivered (callers choose -PITH_ERESTARTSYS or -EINTR, signal(7)).
  */
 long pith_file_wait(struct pith_file *f, pith_events_t events, uint64_t timeout_ns);
 

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 
 #include "core/core.h"
+#include "core/kstate.h"
 #include "fd/internal.h"
 #include "mem/mem.h"
 #include "time/time.h"
@@ -67,6 +68,7 @@ void pith_file_notify(struct pith_file *f)
 	struct pith_file_watch *head = &f->watchers, *w, *next;
 	pith_events_t ev;
 
+	pith_io_notify(); /* threads blocked on f wait in pith_io_wait, not as watchers */
 	if (head->next == head)
 		return;
 	ev = pith_file_poll(f);
@@ -105,6 +107,7 @@ long pith_file_wait(struct pith_file *f, pith_events_t events, uint64_t timeout_
 			return 0;
 		if (pith_time_monotonic_ns() >= deadline)
 			return -EAGAIN;
-		pith_io_wait(deadline);
+		if (pith_io_wait(deadline))
+			return -EINTR;
 	}
 }

@@ -43,11 +43,15 @@ static long file_transfer(struct pith_file *f, const struct iovec *iov, int iovc
 	if (!iov_mapped(iov, total, write_side))
 		return -EFAULT;
 	for (;;) {
-		long n = op(f, iov, iovcnt, total);
+		long n = op(f, iov, iovcnt, total), err;
 
 		if (n != -EAGAIN || (f->flags & O_NONBLOCK))
 			return n;
-		if (pith_file_wait(f, write_side ? EPOLLOUT : EPOLLIN, timeout))
+		err = pith_file_wait(f, write_side ? EPOLLOUT : EPOLLIN, timeout);
+		if (err == -EINTR) /* nothing moved: restarted with SA_RESTART, unless a socket
+				      timeout is set (signal(7)) */
+			return timeout ? -EINTR : -PITH_ERESTARTSYS;
+		if (err)
 			return -EAGAIN;
 	}
 }

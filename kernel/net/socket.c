@@ -78,9 +78,12 @@ uint64_t pith_sock_deadline(uint64_t timeout_ns)
 long pith_sock_wait(struct pith_file *f, pith_events_t events, uint64_t deadline)
 {
 	uint64_t now;
+	long err;
 
-	if (!deadline)
-		return pith_file_wait(f, events, 0);
+	if (!deadline) {
+		err = pith_file_wait(f, events, 0);
+		return err == -EINTR ? -PITH_ERESTARTSYS : err;
+	}
 	now = pith_time_monotonic_ns();
 	if (now >= deadline)
 		return -EAGAIN;
@@ -231,8 +234,11 @@ static int connect_wait(struct pith_file *f)
 			return 0;
 		if (pith_file_poll(f) & EPOLLHUP)
 			return -ECONNABORTED;
-		if (pith_sock_wait(f, EPOLLOUT, deadline) == -EAGAIN)
+		err = pith_sock_wait(f, EPOLLOUT, deadline);
+		if (err == -EAGAIN)
 			return -EINPROGRESS; /* SO_SNDTIMEO passed */
+		if (err)
+			return -EINTR; /* the connection goes on in the background (connect(2)) */
 	}
 }
 
@@ -313,8 +319,9 @@ static int accept_wait(struct pith_file *f, struct pith_file **conn, struct sock
 		err = pith_sock_ops(f)->accept(f, conn, peer);
 		if (err != -EAGAIN || (f->flags & O_NONBLOCK))
 			return err;
-		if (pith_sock_wait(f, EPOLLIN, deadline) == -EAGAIN)
-			return -EAGAIN;
+		err = pith_sock_wait(f, EPOLLIN, deadline);
+		if (err)
+			return err;
 	}
 }
 

@@ -28,7 +28,8 @@ int pith_sock_addr_out(const void *a, unsigned klen, void *uaddr, socklen_t *ule
 uint64_t pith_sock_deadline(uint64_t timeout_ns);
 
 /* Waits for events on f until deadline (0: forever): 0 when something happened, -EAGAIN when
-   the deadline passed. */
+   the deadline passed; when a signal is to be delivered, -PITH_ERESTARTSYS without a deadline
+   (restarted with SA_RESTART), -EINTR with one (a socket timeout: not restarted, signal(7)). */
 long pith_sock_wait(struct pith_file *f, pith_events_t events, uint64_t deadline);
 
 /* The pending error (SO_ERROR through the protocol, which clears it), as -errno or 0. */

@@ -74,7 +74,7 @@ static long sock_send(struct pith_file *f, const struct iovec *iov, int iovcnt, 
 	flags &= ~MSG_DONTWAIT;
 	for (;;) {
 		struct iovec piece;
-		long n;
+		long n, err;
 
 		if (!done) {
 			n = ops->sendmsg(f, iov, iovcnt, total, to, flags);
@@ -92,8 +92,9 @@ static long sock_send(struct pith_file *f, const struct iovec *iov, int iovcnt, 
 			return done ? (long)done : n;
 		if (!waited)
 			deadline = pith_sock_deadline(f->snd_timeout_ns), waited = true;
-		if (pith_sock_wait(f, EPOLLOUT, deadline) == -EAGAIN)
-			return done ? (long)done : -EAGAIN;
+		err = pith_sock_wait(f, EPOLLOUT, deadline);
+		if (err) /* timed out or interrupted: what was moved, else why not */
+			return done ? (long)done : err;
 	}
 }
 
@@ -114,7 +115,7 @@ static long sock_recv(struct pith_file *f, const struct iovec *iov, int iovcnt, 
 	flags &= ~(MSG_DONTWAIT | MSG_WAITALL | MSG_CMSG_CLOEXEC);
 	for (;;) {
 		struct iovec piece;
-		long n;
+		long n, err;
 
 		if (!done) {
 			n = ops->recvmsg(f, iov, iovcnt, total, from, flags, msg_flags);
@@ -132,8 +133,9 @@ static long sock_recv(struct pith_file *f, const struct iovec *iov, int iovcnt, 
 			return done ? (long)done : n;
 		if (!waited)
 			deadline = pith_sock_deadline(f->rcv_timeout_ns), waited = true;
-		if (pith_sock_wait(f, EPOLLIN, deadline) == -EAGAIN)
-			return done ? (long)done : -EAGAIN;
+		err = pith_sock_wait(f, EPOLLIN, deadline);
+		if (err) /* timed out or interrupted: what was moved, else why not */
+			return done ? (long)done : err;
 	}
 }
 

@@ -281,7 +281,8 @@ static long ep_wait(int epfd, struct epoll_event *events, int max, uint64_t dead
 	if (epf->ops != &ep_ops)
 		return -EINVAL;
 	while (!(n = ep_harvest(epf->priv, events, max)) && pith_time_monotonic_ns() < deadline)
-		pith_io_wait(deadline);
+		if (pith_io_wait(deadline))
+			return -EINTR; /* never restarted (signal(7)) */
 	return n;
 }
 
@@ -290,7 +291,7 @@ PITH_SYSCALL4(epoll_wait, int, epfd, struct epoll_event *, events, int, maxevent
 	return ep_wait(epfd, events, maxevents, pith_poll_deadline_ms(timeout));
 }
 
-/* The sigmask is checked and ignored: there are no signals yet. */
+/* The sigmask is checked, not applied yet (poll/poll.h). */
 PITH_SYSCALL6(epoll_pwait, int, epfd, struct epoll_event *, events, int, maxevents, int, timeout,
 	      const void *, sigmask, unsigned long, sigsetsize)
 {

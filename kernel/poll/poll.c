@@ -70,7 +70,8 @@ static short pollfd_revents(const struct pollfd *p)
 	return (short)(pith_file_poll(f) & ((unsigned short)p->events | POLLERR | POLLHUP));
 }
 
-/* Fills every revents; loops in pith_io_wait until one is non-zero or the deadline passed. */
+/* Fills every revents; loops in pith_io_wait until one is non-zero or the deadline passed;
+   -EINTR when a signal is to be delivered. */
 static long do_poll(struct pollfd *fds, unsigned long nfds, uint64_t deadline)
 {
 	if (nfds > PITH_FD_MAX)
@@ -86,7 +87,8 @@ static long do_poll(struct pollfd *fds, unsigned long nfds, uint64_t deadline)
 		}
 		if (n || pith_time_monotonic_ns() >= deadline)
 			return n;
-		pith_io_wait(deadline);
+		if (pith_io_wait(deadline))
+			return -EINTR; /* never restarted (signal(7)) */
 	}
 }
 
@@ -95,7 +97,7 @@ PITH_SYSCALL3(poll, struct pollfd *, fds, unsigned long, nfds, int, timeout_ms)
 	return do_poll(fds, nfds, pith_poll_deadline_ms(timeout_ms));
 }
 
-/* As Linux, the time left is written back into *tsp. The sigmask is ignored (no signals). */
+/* As Linux, the time left is written back into *tsp (also when interrupted). */
 PITH_SYSCALL5(ppoll, struct pollfd *, fds, unsigned long, nfds, struct timespec *, tsp,
 	      const void *, sigmask, unsigned long, sigsetsize)
 {
@@ -107,7 +109,7 @@ PITH_SYSCALL5(ppoll, struct pollfd *, fds, unsigned long, nfds, struct timespec 
 	if (n)
 		return n;
 	n = do_poll(fds, nfds, deadline);
-	if (tsp && n >= 0 && pith_user_writable(tsp, sizeof(*tsp))) {
+	if (tsp && (n >= 0 || n == -EINTR) && pith_user_writable(tsp, sizeof(*tsp))) {
 		left = pith_poll_left_ns(deadline);
 		tsp->tv_sec = (time_t)(left / NS_PER_SEC);
 		tsp->tv_nsec = (long)(left % NS_PER_SEC);

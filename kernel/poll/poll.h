@@ -25,8 +25,9 @@ long pith_poll_deadline_ts(const struct timespec *ts, uint64_t *deadline);
 uint64_t pith_poll_left_ns(uint64_t deadline);
 
 /*
- * The sigmask arguments of ppoll/pselect6/epoll_pwait: accepted and ignored (no signals yet),
- * but checked as Linux does: size must be 8 (-EINVAL), the set readable (-EFAULT).
+ * The sigmask arguments of ppoll/pselect6/epoll_pwait: checked as Linux does (size must be 8:
+ * -EINVAL; the set readable: -EFAULT) but not applied during the wait yet (the signal component
+ * offers no helper for a temporary mask): a signal blocked by the caller's mask still blocks.
  */
 long pith_poll_sigmask_check(const void *set, unsigned long size);
 

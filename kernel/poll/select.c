@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "fd/fd.h"
+#include "mem/mem.h"
 #include "poll/poll.h"
 #include "syscall/syscall.h"
 #include "time/time.h"
@@ -87,24 +88,32 @@ static long do_select(struct sel *s, uint64_t deadline)
 	if (n)
 		return n;
 	while (!(n = sel_scan(s)) && pith_time_monotonic_ns() < deadline)
-		pith_io_wait(deadline);
+		if (pith_io_wait(deadline))
+			return -EINTR; /* never restarted (signal(7)); the sets stay as they were */
 	for (int k = 0; k < 3; k++)
 		if (s->user[k])
 			memcpy(s->user[k], s->out[k], s->bytes);
 	return n;
 }
 
-static struct sel sel; /* one vCPU, no threads: one select at a time */
-
-static void sel_init(int nfds, void *in, void *out, void *ex)
+/* One select over the user sets; its state is per call: several threads may wait at once. */
+static long run_select(int nfds, void *in, void *out, void *ex, uint64_t deadline)
 {
-	sel.nfds = nfds;
-	sel.user[0] = in;
-	sel.user[1] = out;
-	sel.user[2] = ex;
+	struct sel *s = pith_kmalloc(sizeof(*s));
+	long n;
+
+	if (!s)
+		return -ENOMEM;
+	s->nfds = nfds;
+	s->user[0] = in;
+	s->user[1] = out;
+	s->user[2] = ex;
+	n = do_select(s, deadline);
+	pith_kfree(s, sizeof(*s));
+	return n;
 }
 
-/* As Linux, the time left is written back into *tv. */
+/* As Linux, the time left is written back into *tv (also when interrupted). */
 PITH_SYSCALL5(select, int, nfds, fd_set *, in, fd_set *, out, fd_set *, ex, struct timeval *, tv)
 {
 	uint64_t deadline = PITH_POLL_FOREVER, left;
@@ -119,9 +128,8 @@ PITH_SYSCALL5(select, int, nfds, fd_set *, in, fd_set *, out, fd_set *, ex, stru
 			deadline = pith_poll_deadline_ns((uint64_t)tv->tv_sec * NS_PER_SEC +
 							 (uint64_t)tv->tv_usec * 1000);
 	}
-	sel_init(nfds, in, out, ex);
-	n = do_select(&sel, deadline);
-	if (tv && n >= 0) {
+	n = run_select(nfds, in, out, ex, deadline);
+	if (tv && (n >= 0 || n == -EINTR)) {
 		left = pith_poll_left_ns(deadline);
 		tv->tv_sec = (time_t)(left / NS_PER_SEC);
 		tv->tv_usec = (long)(left % NS_PER_SEC / 1000);
@@ -129,7 +137,7 @@ PITH_SYSCALL5(select, int, nfds, fd_set *, in, fd_set *, out, fd_set *, ex, stru
 	return n;
 }
 
-/* The sixth argument: {const sigset_t *set; size_t size}, checked and ignored (no signals). */
+/* The sixth argument: {const sigset_t *set; size_t size}, checked, not applied (poll/poll.h). */
 static long sigarg_check(const void *arg)
 {
 	const struct {
@@ -154,9 +162,8 @@ PITH_SYSCALL6(pselect6, int, nfds, fd_set *, in, fd_set *, out, fd_set *, ex, st
 		n = sigarg_check(sig);
 	if (n)
 		return n;
-	sel_init(nfds, in, out, ex);
-	n = do_select(&sel, deadline);
-	if (ts && n >= 0 && pith_user_writable(ts, sizeof(*ts))) {
+	n = run_select(nfds, in, out, ex, deadline);
+	if (ts && (n >= 0 || n == -EINTR) && pith_user_writable(ts, sizeof(*ts))) {
 		left = pith_poll_left_ns(deadline);
 		ts->tv_sec = (time_t)(left / NS_PER_SEC);
 		ts->tv_nsec = (long)(left % NS_PER_SEC);

@@ -43,8 +43,12 @@ bool pith_io_poll(void)
 }
 
 /* Nothing can become ready while a host test waits: time just passes to the deadline. */
-void pith_io_wait(uint64_t deadline_ns)
+int (*stub_wait_hook)(uint64_t deadline_ns);
+
+int pith_io_wait(uint64_t deadline_ns)
 {
+	if (stub_wait_hook)
+		return stub_wait_hook(deadline_ns);
 	if (deadline_ns == UINT64_MAX) {
 		fprintf(stderr, "FAIL: pith_io_wait would wait forever\n");
 		abort();
@@ -52,6 +56,7 @@ void pith_io_wait(uint64_t deadline_ns)
 	stub_waits++;
 	if (stub_now_ns < deadline_ns)
 		stub_now_ns = deadline_ns;
+	return 0;
 }
 
 void pith_panic(const char *msg)

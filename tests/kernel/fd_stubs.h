@@ -9,6 +9,10 @@
 extern uint64_t stub_now_ns;
 extern unsigned stub_waits;
 
+/* When set, pith_io_wait calls it instead and returns its result (a test's own waiting: a
+   signal's -EINTR, another thread's work). */
+extern int (*stub_wait_hook)(uint64_t deadline_ns);
+
 /* Blocks pith_kmalloc handed out and not yet freed. */
 extern long stub_kmalloc_live;
 
