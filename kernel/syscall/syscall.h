@@ -99,31 +99,38 @@ void pith_syscall_init(const struct pith_boot_info *bi);
 
 #define PITH_SYSCALL0_(rk, fn) PITH_SYSCALL_(fn, 0, rk, 0, (void), (), PITH_TARGS(0, 0, 0, 0, 0, 0))
 #define PITH_SYSCALL1_(rk, fn, t1, a1)                                                             \
-	PITH_SYSCALL_(fn, 1, rk, PITH_K(0, t1), (t1 a1), ((t1)a), PITH_TARGS(a, 0, 0, 0, 0, 0))
+	PITH_SYSCALL_(fn, 1, rk, PITH_K(0, t1), (t1 a1), ((t1)a),                                  \
+		      PITH_TARGS((long)(t1)a, 0, 0, 0, 0, 0))
 #define PITH_SYSCALL2_(rk, fn, t1, a1, t2, a2)                                                     \
 	PITH_SYSCALL_(fn, 2, rk, PITH_K(0, t1) | PITH_K(1, t2), (t1 a1, t2 a2), ((t1)a, (t2)b),    \
-		      PITH_TARGS(a, b, 0, 0, 0, 0))
+		      PITH_TARGS((long)(t1)a, (long)(t2)b, 0, 0, 0, 0))
 #define PITH_SYSCALL3_(rk, fn, t1, a1, t2, a2, t3, a3)                                             \
 	PITH_SYSCALL_(fn, 3, rk, PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3),                    \
-		      (t1 a1, t2 a2, t3 a3), ((t1)a, (t2)b, (t3)c), PITH_TARGS(a, b, c, 0, 0, 0))
+		      (t1 a1, t2 a2, t3 a3), ((t1)a, (t2)b, (t3)c),                                \
+		      PITH_TARGS((long)(t1)a, (long)(t2)b, (long)(t3)c, 0, 0, 0))
 #define PITH_SYSCALL4_(rk, fn, t1, a1, t2, a2, t3, a3, t4, a4)                                     \
 	PITH_SYSCALL_(fn, 4, rk, PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4),    \
 		      (t1 a1, t2 a2, t3 a3, t4 a4), ((t1)a, (t2)b, (t3)c, (t4)d),                  \
-		      PITH_TARGS(a, b, c, d, 0, 0))
+		      PITH_TARGS((long)(t1)a, (long)(t2)b, (long)(t3)c, (long)(t4)d, 0, 0))
 #define PITH_SYSCALL5_(rk, fn, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                             \
-	PITH_SYSCALL_(fn, 5, rk,                                                                   \
-		      PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4) |              \
-			  PITH_K(4, t5),                                                           \
-		      (t1 a1, t2 a2, t3 a3, t4 a4, t5 a5), ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e),    \
-		      PITH_TARGS(a, b, c, d, e, 0))
+	PITH_SYSCALL_(                                                                             \
+	    fn, 5, rk,                                                                             \
+	    PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4) | PITH_K(4, t5),         \
+	    (t1 a1, t2 a2, t3 a3, t4 a4, t5 a5), ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e),              \
+	    PITH_TARGS((long)(t1)a, (long)(t2)b, (long)(t3)c, (long)(t4)d, (long)(t5)e, 0))
 #define PITH_SYSCALL6_(rk, fn, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                     \
 	PITH_SYSCALL_(fn, 6, rk,                                                                   \
 		      PITH_K(0, t1) | PITH_K(1, t2) | PITH_K(2, t3) | PITH_K(3, t4) |              \
 			  PITH_K(4, t5) | PITH_K(5, t6),                                           \
 		      (t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6),                                  \
-		      ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e, (t6)f), PITH_TARGS(a, b, c, d, e, f))
+		      ((t1)a, (t2)b, (t3)c, (t4)d, (t5)e, (t6)f),                                  \
+		      PITH_TARGS((long)(t1)a, (long)(t2)b, (long)(t3)c, (long)(t4)d, (long)(t5)e,  \
+				 (long)(t6)f))
 
-/* The six trace arguments as one macro argument. */
+/*
+ * The six trace arguments as one macro argument, each converted to its declared type first (so an
+ * unsigned int that musl passed sign-extended is traced as the kernel sees it).
+ */
 #define PITH_TARGS(a, b, c, d, e, f) a, b, c, d, e, f
 
 #define PITH_SYSCALL0(name)	 PITH_SYSCALL0_(PITH_RET_INT, pith_sys_##name)
