@@ -292,7 +292,7 @@ static void blk_wait(struct pith_blk *d, const struct blk_waiter *w)
 			return;
 		}
 		pith_blk_stats.sleeps++;
-		pith_io_wait(since + BLK_TIMEOUT_NS);
+		pith_io_wait_uninterruptible(since + BLK_TIMEOUT_NS);
 	}
 }
 

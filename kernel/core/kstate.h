@@ -2,6 +2,7 @@
 #ifndef PITH_CORE_KSTATE_H
 #define PITH_CORE_KSTATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <pith/abi.h>
@@ -34,9 +35,9 @@ struct pith_sched_ops {
 	   (-EINTR) or -PITH_ERESTARTSYS to run the syscall again. Returns with masked == 1. */
 	long (*leave)(long ret);
 	/* Park the calling thread until I/O news, pith_io_notify, the deadline (monotonic ns,
-	   UINT64_MAX: none) or a deliverable signal (-EINTR). 0 otherwise; spurious returns are
-	   allowed (callers re-check their condition). */
-	int (*io_wait)(uint64_t deadline_ns);
+	   UINT64_MAX: none) or, if intr, a deliverable signal (-EINTR). 0 otherwise; spurious
+	   returns are allowed (callers re-check their condition). */
+	int (*io_wait)(uint64_t deadline_ns, bool intr);
 	/* Something a thread in io_wait may wait for changed (data in a pipe, a socket event). */
 	void (*io_notify)(void);
 	/* The current thread's id (1 for the first thread). */
@@ -48,6 +49,9 @@ struct pith_sched_ops {
 	/* SYS_futex (kernel/sched/futex.c). */
 	long (*futex)(uint32_t *uaddr, int op, uint32_t val, uint64_t timeout_or_val2,
 		      uint32_t *uaddr2, uint32_t val3);
+	/* SYS_set_tid_address: the calling thread's clear_child_tid (kernel/proc/tls.c). Thread 1's
+	   address set before sched's init is taken with pith_proc_take_clear_tid (proc/proc.h). */
+	void (*set_tid_address)(uint64_t addr);
 };
 
 extern const struct pith_sched_ops *pith_sched_ops;

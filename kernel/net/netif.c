@@ -285,7 +285,7 @@ static void netif_exit(void)
 		__atomic_store_n(&tx_ring->wake, 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (ring_tail(tx_ring) != tx_published)
-			pith_io_wait(deadline);
+			pith_io_wait_uninterruptible(deadline);
 	}
 	pith_net_stats_exit();
 }

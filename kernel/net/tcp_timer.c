@@ -289,5 +289,5 @@ static bool tcp_any_orphan_sending(void)
 void pith_tcp_exit_drain(uint64_t deadline)
 {
 	while (tcp_any_orphan_sending() && pith_time_monotonic_ns() < deadline)
-		pith_io_wait(deadline);
+		pith_io_wait_uninterruptible(deadline);
 }

@@ -35,7 +35,7 @@ static long sched_leave(long ret)
  * Park the thread until I/O news (pollers' progress, pith_io_notify, a monitor wait), the
  * deadline or a signal. A poll that makes progress returns at once: the caller re-checks.
  */
-static int sched_io_wait(uint64_t deadline_ns)
+static int sched_io_wait(uint64_t deadline_ns, bool intr)
 {
 	int r;
 
@@ -44,7 +44,7 @@ static int sched_io_wait(uint64_t deadline_ns)
 		pith_sched_wake_io();
 		return 0;
 	}
-	r = pith_sched_block(deadline_ns, PITH_BLOCK_INTR | PITH_BLOCK_IO);
+	r = pith_sched_block(deadline_ns, (intr ? PITH_BLOCK_INTR : 0) | PITH_BLOCK_IO);
 	return r == -EINTR ? -EINTR : 0;
 }
 

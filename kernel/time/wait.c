@@ -68,7 +68,15 @@ void pith_io_sleep(uint64_t deadline_ns)
 int pith_io_wait(uint64_t deadline_ns)
 {
 	if (pith_sched_ops)
-		return pith_sched_ops->io_wait(deadline_ns);
+		return pith_sched_ops->io_wait(deadline_ns, true);
 	pith_io_sleep(deadline_ns);
 	return 0;
+}
+
+void pith_io_wait_uninterruptible(uint64_t deadline_ns)
+{
+	if (pith_sched_ops)
+		pith_sched_ops->io_wait(deadline_ns, false);
+	else
+		pith_io_sleep(deadline_ns);
 }

@@ -48,4 +48,10 @@ void pith_io_sleep(uint64_t deadline_ns);
  */
 int pith_io_wait(uint64_t deadline_ns);
 
+/*
+ * pith_io_wait for waits a signal must not end (Linux's uninterruptible sleep): a disk request in
+ * flight, the network draining at exit. A pending signal waits until the caller returns.
+ */
+void pith_io_wait_uninterruptible(uint64_t deadline_ns);
+
 #endif

@@ -103,6 +103,11 @@ int pith_io_wait(uint64_t deadline_ns)
 	return 0;
 }
 
+void pith_io_wait_uninterruptible(uint64_t deadline_ns)
+{
+	pith_io_wait(deadline_ns);
+}
+
 void net_host_poll(void)
 {
 	for (int i = 0; i < 8 && pith_io_poll(); i++)
