@@ -107,6 +107,17 @@ void kvm__set_memory(void *arg)
 	    rawsys__call3(SYS_ioctl, slot->kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, (long)&region);
 }
 
+int kvm__reset_memory(const struct kvm *kvm, void *host, uint64_t size)
+{
+	struct kvm_userspace_memory_region region = {.slot = 0,
+						     .userspace_addr = (uint64_t)(uintptr_t)host};
+
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return -1;
+	region.memory_size = size;
+	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -1 : 0;
+}
+
 int kvm__memory_result(const struct kvm_memslot *slot, char *err, size_t errlen)
 {
 	if (slot->rc == 0)

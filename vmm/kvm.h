@@ -38,6 +38,15 @@ void kvm__set_memory(void *arg);
 /* The outcome of kvm__set_memory: 0, or -1 with "<what>; <what to do>" in err. */
 int kvm__memory_result(const struct kvm_memslot *slot, char *err, size_t errlen);
 
+/*
+ * Make KVM forget every shadow page table of the VM: delete memory slot 0 and register it
+ * again. On x86, by default, deleting a slot zaps every shadow page of every slot
+ * (Documentation/virt/kvm/api.rst, KVM_X86_QUIRK_SLOT_ZAP_ALL, on by default for the default VM
+ * type); measured on this machine's PVM too (docs in vmm/hc_protect.c). Guest memory keeps its
+ * contents. From the vCPU thread, between two KVM_RUN. 0, or -1 (errno).
+ */
+int kvm__reset_memory(const struct kvm *kvm, void *host, uint64_t size);
+
 /* Create vCPU 0, map its run area and note which registers KVM syncs through it. */
 int kvm__create_vcpu(struct kvm *kvm, char *err, size_t errlen);
 

@@ -37,20 +37,27 @@ struct layout_range {
 struct layout {
 	struct layout_range r[LAYOUT_MAX_RANGES]; /* sorted by start, not overlapping */
 	unsigned n;
-	uint64_t mem_size;
+	uint64_t mem_size; /* what the guest sees (boot info): RAM without the page-table pool */
 	uint64_t heap_start, heap_end;
 	uint64_t stack_top;
+	/* [pt_pool_start, pt_pool_end): the top of RAM, never mapped for the guest, where the
+	   monitor builds the page tables that PITH_HC_PROTECT needs (vmm/hc_protect.c). */
+	uint64_t pt_pool_start, pt_pool_end;
 };
 
 /* Stack size for a given amount of guest RAM: mem_size / 8, clamped to [64 KiB, 8 MiB]. */
 uint64_t layout__stack_size(uint64_t mem_size);
 
+/* Page-table pool size for a given amount of RAM: ram / 64, clamped to [256 KiB, 8 MiB]. */
+uint64_t layout__pt_pool_size(uint64_t ram);
+
 /*
- * Lay out guest RAM for one image, or for the compat kernel (img[0]) plus a program (img[1]).
- * Returns 0, or -1 with "<what>; <what to do>" in err (images overlapping, memory too small,
- * more than LAYOUT_MAX_IMAGES images or LAYOUT_MAX_RANGES ranges).
+ * Lay out ram_size bytes of guest RAM (the pool at the top, then the guest's part) for one image,
+ * or for the compat kernel (img[0]) plus a program (img[1]). Returns 0, or -1 with "<what>; <what
+ * to do>" in err (images overlapping, memory too small, more than LAYOUT_MAX_IMAGES images or
+ * LAYOUT_MAX_RANGES ranges).
  */
-int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *const *img,
+int layout__build(struct layout *l, uint64_t ram_size, const struct elf_image *const *img,
 		  unsigned nimg, char *err, size_t errlen);
 
 /* The range containing addr, or NULL if addr is in a gap (not mapped). */

@@ -154,6 +154,24 @@ static void check_named(const struct guest_mem *m, uint64_t cr3, const struct la
 	CHECK(!walk(m, cr3, l->mem_size).present);
 }
 
+/* The page-table pool: the top of RAM, never mapped, never nameable by the guest. */
+static void check_pool(const struct guest_mem *m, uint64_t cr3, const struct layout *l)
+{
+	uint64_t pool = m->size / 64;
+
+	pool = pool < (256 << 10) ? (256 << 10) : pool > (8 << 20) ? (8 << 20) : pool;
+	CHECK_U64(l->pt_pool_end, m->size);
+	CHECK_U64(l->pt_pool_end - l->pt_pool_start, pool);
+	CHECK_U64(l->mem_size, l->pt_pool_start);
+	for (uint64_t a = l->pt_pool_start; a < l->pt_pool_end; a += 64 * PITH_PAGE_SIZE)
+		CHECKF(!walk(m, cr3, a).present, "pool page %#llx not mapped",
+		       (unsigned long long)a);
+	CHECK(guest_mem__ptr(m, l->pt_pool_start, 1) == NULL);
+	CHECK(guest_mem__ptr_rw(m, l->pt_pool_start - 8, 16) == NULL);
+	CHECK(guest_mem__ptr(m, l->pt_pool_start - 8, 8) != NULL);
+	CHECK(guest_mem__raw(m, l->pt_pool_start, PITH_PAGE_SIZE) != NULL); /* the monitor's */
+}
+
 static void check_image_segments(const struct elf_image *img)
 {
 	bool r = false, rx = false, rw = false;
@@ -184,6 +202,7 @@ static void test_memory_size(const struct elf_image *img, uint64_t mem_size)
 		check_pages(&m, cr3, &l, img);
 		check_beyond(&m, cr3, mem_size);
 		check_named(&m, cr3, &l);
+		check_pool(&m, cr3, &l);
 	}
 	munmap(p, mem_size);
 }
@@ -214,14 +233,16 @@ static void test_io_bitmap(void)
 	gdt_limit = (uint32_t)((d & 0xffff) | (d >> 48 & 0xf) << 16);
 	CHECK_U64(gdt_limit, limit);
 	for (unsigned port = 0; port < 65536; port++) {
-		bool want = (port >= 0x500 && port <= 0x508) || (port >= 0x510 && port <= 0x514) ||
-			    port == 0x60;
+		/* each hypercall port and doorbell takes a 4-byte outl: port .. port + 3 */
+		bool want = (port >= PITH_HC_PORT_BASE &&
+			     port <= PITH_HC_PORT_BASE + PITH_HC_COUNT - 1 + 3) ||
+			    (port >= 0x510 && port <= 0x514) || port == 0x60;
 
 		open += port_open(tss, limit, port);
 		if (port_open(tss, limit, port) != want && wrong++ < 5)
 			CHECKF(false, "port %#x is %s", port, want ? "closed" : "open");
 	}
-	CHECK_U64(open, 15);
+	CHECK_U64(open, PITH_HC_COUNT + 3 + 5 + 1);
 	CHECK_U64(wrong, 0);
 	CHECK_U64(tss[limit], 0xff); /* the terminating byte is the last one in the limit */
 }
