@@ -14,6 +14,9 @@ struct pith_thread;
 /* Initial state of a new thread (clone): the creator's mask, nothing pending, no altstack. */
 void pith_signal_thread_init(struct pith_sigthread *s, const struct pith_sigthread *parent);
 
+/* t is exiting: forget its queued real-time signals (sched calls it before freeing t). */
+void pith_signal_thread_exit(struct pith_thread *t);
+
 /* Would a signal pending for t interrupt a PITH_BLOCK_INTR wait (unblocked, not ignored)? */
 bool pith_signal_deliverable(struct pith_thread *t);
 
