@@ -14,6 +14,7 @@
 
 /* The signal component may be absent (sched is linked by threads alone): weak references. */
 #pragma weak pith_signal_thread_init
+#pragma weak pith_signal_thread_exit
 #pragma weak pith_signal_deliverable
 #pragma weak pith_signal_leave
 #pragma weak pith_signal_upcall

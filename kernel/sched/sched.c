@@ -96,6 +96,8 @@ void pith_sched_after_switch(void)
 
 	if (z && z != pith_sched.current) {
 		pith_sched.zombie = NULL;
+		if (pith_signal_thread_exit)
+			pith_signal_thread_exit(z); /* its queued signals free their slots */
 		pith_kfree(z, sizeof(*z));
 	}
 	if (pith_signal_deliverable && pith_signal_deliverable(pith_sched.current))
