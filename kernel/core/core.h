@@ -98,10 +98,18 @@ static inline bool pith_user_access_ok(const void *p, size_t len)
 }
 
 /*
- * Whether all of [p, p + len) is mapped readable (writable) in pith_user_map; an empty range
- * always is. They turn bad pointers into -EFAULT before the kernel or the monitor touches them.
+ * Whether all of [p, p + len) is mapped readable (writable) in pith_user_map and, if
+ * pith_user_prot_ok is set, allowed by the page protections; an empty range always is. They
+ * turn bad pointers into -EFAULT before the kernel or the monitor touches them.
  */
 bool pith_user_readable(const void *p, size_t len);
 bool pith_user_writable(const void *p, size_t len);
+
+/*
+ * Set by mem the first time it makes a heap page PROT_NONE or read-only (NULL until then: the
+ * checks above cost nothing more): whether the protections of the pages of [a, a + len) allow
+ * reading (writing). Called only for ranges pith_user_map already accepts.
+ */
+extern bool (*pith_user_prot_ok)(uint64_t a, size_t len, bool write);
 
 #endif

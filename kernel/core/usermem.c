@@ -102,12 +102,23 @@ bool pith_user_map_overlaps(const struct pith_user_map *m, uint64_t start, uint6
 	return false;
 }
 
+bool (*pith_user_prot_ok)(uint64_t a, size_t len, bool write);
+
+static bool user_ok(const void *p, size_t len, bool write)
+{
+	uint64_t a = (uint64_t)(uintptr_t)p;
+
+	if (pith_user_map_prefix(&pith_user_map, a, len, write) != len)
+		return false;
+	return !pith_user_prot_ok || !len || pith_user_prot_ok(a, len, write);
+}
+
 bool pith_user_readable(const void *p, size_t len)
 {
-	return pith_user_map_prefix(&pith_user_map, (uint64_t)(uintptr_t)p, len, false) == len;
+	return user_ok(p, len, false);
 }
 
 bool pith_user_writable(const void *p, size_t len)
 {
-	return pith_user_map_prefix(&pith_user_map, (uint64_t)(uintptr_t)p, len, true) == len;
+	return user_ok(p, len, true);
 }

@@ -40,9 +40,16 @@ static unsigned size_class(size_t size)
 	return cls;
 }
 
+/* Weak: an image that never unmaps (no stack cache linked) has no cached stacks to free. */
+extern bool pith_stack_cache_flush(void) __attribute__((weak));
+
+/* When the arena is full, cached thread stacks are freed and the search retried. */
 static void *pages_get(size_t n)
 {
 	long first = pith_pages_kern_alloc(&pith_mem.pages, n);
+
+	if (first < 0 && pith_stack_cache_flush && pith_stack_cache_flush())
+		first = pith_pages_kern_alloc(&pith_mem.pages, n);
 
 	return first < 0 ? NULL
 			 : (void *)(uintptr_t)pith_pages_addr(&pith_mem.pages, (size_t)first);

@@ -25,7 +25,9 @@ void pith_mem_init(const struct pith_boot_info *bi)
 void pith_mem_stats(uint64_t *total, uint64_t *free)
 {
 	*total = pith_boot_info->mem_size;
-	*free = (pith_mem.pages.npages - pith_mem.pages.nused) * PITH_PAGE;
+	/* Cached thread stacks are freed as soon as memory runs short: they count as free. */
+	*free =
+	    (pith_mem.pages.npages - pith_mem.pages.nused + pith_stack_cache_pages()) * PITH_PAGE;
 }
 
 bool pith_mem_arena_range(uint64_t addr, uint64_t len, size_t *first, size_t *n)

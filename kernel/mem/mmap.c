@@ -78,6 +78,19 @@ static long mmap_check(size_t len, int prot, int flags, int fd, long off)
 	return 0;
 }
 
+/*
+ * Claim [first, first + n) over whatever the program had mapped there (MAP_FIXED): made RW
+ * first, then zeroed by the allocator. Cached stacks there are evicted.
+ */
+static long claim_over(size_t first, size_t n)
+{
+	pith_stack_cache_evict_range(first, n);
+	if (pith_mem_protect(first, n, PITH_PROT_RW))
+		return -ENOMEM;
+	pith_pages_claim(&pith_mem.pages, first, n);
+	return (long)pith_pages_addr(&pith_mem.pages, first);
+}
+
 /* MAP_FIXED: the range must lie in the arena; what was mapped there is replaced by zeroes. */
 static long map_fixed(uint64_t addr, size_t len, int noreplace)
 {
@@ -88,10 +101,10 @@ static long map_fixed(uint64_t addr, size_t len, int noreplace)
 	if (!pith_mem_arena_range(addr, len, &first, &n) ||
 	    pith_pages_any_kern(&pith_mem.pages, first, n))
 		return -ENOMEM; /* kernel memory is as untouchable as memory outside the arena */
+	pith_stack_cache_evict_range(first, n);
 	if (noreplace && !pith_pages_all_free(&pith_mem.pages, first, n))
 		return -EEXIST;
-	pith_pages_claim(&pith_mem.pages, first, n);
-	return (long)addr;
+	return claim_over(first, n);
 }
 
 /* A hint is taken when the range is page-aligned, inside the arena and free. */
@@ -99,18 +112,51 @@ static int map_at_hint(uint64_t addr, size_t len)
 {
 	size_t first, n;
 
-	if (!pith_mem_arena_range(addr, len, &first, &n) ||
-	    !pith_pages_all_free(&pith_mem.pages, first, n))
+	if (!pith_mem_arena_range(addr, len, &first, &n))
+		return 0;
+	pith_stack_cache_evict_range(first, n);
+	if (!pith_pages_all_free(&pith_mem.pages, first, n))
 		return 0;
 	pith_pages_claim(&pith_mem.pages, first, n);
 	return 1;
 }
 
+/* Top-down; when the arena is full, cached thread stacks are freed and the search retried. */
 static long map_anywhere(size_t len)
 {
-	long first = pith_pages_alloc(&pith_mem.pages, pith_mem_page_round(len) / PITH_PAGE);
+	size_t n = pith_mem_page_round(len) / PITH_PAGE;
+	long first = pith_pages_alloc(&pith_mem.pages, n);
 
+	if (first < 0 && pith_stack_cache_flush())
+		first = pith_pages_alloc(&pith_mem.pages, n);
 	return first < 0 ? -ENOMEM : (long)pith_pages_addr(&pith_mem.pages, (size_t)first);
+}
+
+/* An anonymous private PROT_NONE map with no address: maybe a thread stack the cache has. */
+static long map_cached(uint64_t addr, size_t len, int prot, int flags)
+{
+	int kind = flags & (LINUX_MAP_TYPE | MAP_ANONYMOUS | MAP_FIXED | MAP_FIXED_NOREPLACE);
+	long first;
+
+	if (addr || (prot & ~LINUX_PROT_SEM) || kind != (MAP_PRIVATE | MAP_ANONYMOUS))
+		return -1;
+	first = pith_stack_cache_take(pith_mem_page_round(len) / PITH_PAGE);
+	return first < 0 ? -1 : (long)pith_pages_addr(&pith_mem.pages, (size_t)first);
+}
+
+/* The new mapping [addr, addr + len) gets prot (it is RW); undone if the monitor refuses. */
+static long map_protect(long addr, size_t len, int prot)
+{
+	unsigned want = pith_mem_prot_of(prot);
+	size_t first, n;
+
+	if (addr < 0 || want == PITH_PROT_RW)
+		return addr;
+	pith_mem_arena_range((uint64_t)addr, len, &first, &n);
+	if (!pith_mem_protect(first, n, want))
+		return addr;
+	pith_mem_release(first, n);
+	return -ENOMEM;
 }
 
 /* Copies the file at off into the new mapping [addr, addr + len) (zeros past its end); on an
@@ -129,7 +175,7 @@ static long map_file(long addr, size_t len, int fd, long off)
 			if (!got)
 				break;
 			pith_mem_arena_range((uint64_t)addr, len, &first, &n);
-			pith_pages_release(&pith_mem.pages, first, n);
+			pith_mem_release(first, n);
 			return got;
 		}
 		done += (size_t)got;
@@ -140,8 +186,8 @@ static long map_file(long addr, size_t len, int fd, long off)
 /*
  * A shared anonymous mapping is accepted: with one process and no fork, nothing can tell it
  * from a private one. A file mapping (MAP_PRIVATE, or MAP_SHARED read-only) is a private copy
- * of the file made now: later writes to the file are not seen through it. Protections are
- * recorded nowhere (see mprotect).
+ * of the file made now: later writes to the file are not seen through it. PROT_NONE and
+ * PROT_READ are enforced (the pages are protected once filled); PROT_EXEC is refused.
  */
 PITH_SYSCALL_RET6(PITH_RET_ADDR, mmap, void *, addr, size_t, len, int, prot, int, flags, int, fd,
 		  long, off)
@@ -151,13 +197,19 @@ PITH_SYSCALL_RET6(PITH_RET_ADDR, mmap, void *, addr, size_t, len, int, prot, int
 
 	if (err)
 		return err;
+	pith_stack_cache_settle();
+	err = map_cached(a, len, prot, flags);
+	if (err >= 0)
+		return err;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
 		err = map_fixed(a, len, (flags & MAP_FIXED_NOREPLACE) != 0);
 	else if (a && map_at_hint(a, len))
 		err = (long)a;
 	else
 		err = map_anywhere(len);
-	return flags & MAP_ANONYMOUS ? err : map_file(err, len, fd, off);
+	if (!(flags & MAP_ANONYMOUS))
+		err = map_file(err, len, fd, off);
+	return map_protect(err, len, prot);
 }
 
 /*
@@ -196,11 +248,24 @@ static int touches_fixed(uint64_t a, uint64_t end)
 	       (end > hi && pith_user_map_overlaps(&pith_user_map, a > hi ? a : hi, end));
 }
 
+/*
+ * Arena pages [first, first + n) go back to the allocator, RW (a thread stack's region to the
+ * stack cache instead); -ENOMEM if the monitor refused to make them RW (they stay mapped).
+ */
+static int unmap_pages(size_t first, size_t n)
+{
+	pith_stack_cache_evict_range(first, n); /* unmapped already: nothing of the program's */
+	if (pith_stack_cache_put(first, n))
+		return 0;
+	return pith_mem_release(first, n) ? -ENOMEM : 0;
+}
+
 PITH_SYSCALL2(munmap, void *, addr, size_t, len)
 {
 	uint64_t a = (uint64_t)(uintptr_t)addr, size = pith_mem_page_round(len), end = a + size;
 	uint64_t lo = pith_mem.arena_start, hi = pith_mem.arena_end;
 
+	pith_stack_cache_settle();
 	if ((a & (PITH_PAGE - 1)) || !size || a > LINUX_TASK_SIZE || size > LINUX_TASK_SIZE - a)
 		return -EINVAL;
 	if (touches_fixed(a, end))
@@ -210,8 +275,7 @@ PITH_SYSCALL2(munmap, void *, addr, size_t, len)
 	a = a < lo ? lo : a;
 	end = end > hi ? hi : end;
 	PITH_ASSERT(lo <= a && a < end && end <= hi);
-	pith_pages_release(&pith_mem.pages, (a - lo) / PITH_PAGE, (end - a) / PITH_PAGE);
-	return 0;
+	return unmap_pages((a - lo) / PITH_PAGE, (end - a) / PITH_PAGE);
 }
 
 /* Moves a mapping to [to, to + new_size): copies the bytes both sizes share, frees the old. */
@@ -237,7 +301,8 @@ static long remap_fixed(uint64_t old, size_t old_size, uint64_t to, size_t new_s
 		return -ENOMEM;
 	if (to < old + old_size && old < to + new_size)
 		return -EINVAL; /* the ranges overlap */
-	pith_pages_claim(&pith_mem.pages, first, n);
+	if (claim_over(first, n) < 0)
+		return -ENOMEM;
 	return remap_move(old, old_size, to, new_size);
 }
 
@@ -245,9 +310,11 @@ static long remap_fixed(uint64_t old, size_t old_size, uint64_t to, size_t new_s
 static long remap_grow(uint64_t old, size_t old_size, size_t new_size, int may_move)
 {
 	size_t first, n;
+	bool above = pith_mem_arena_range(old + old_size, new_size - old_size, &first, &n);
 
-	if (pith_mem_arena_range(old + old_size, new_size - old_size, &first, &n) &&
-	    pith_pages_all_free(&pith_mem.pages, first, n)) {
+	if (above)
+		pith_stack_cache_evict_range(first, n);
+	if (above && pith_pages_all_free(&pith_mem.pages, first, n)) {
 		pith_pages_claim(&pith_mem.pages, first, n);
 		return (long)old;
 	}
@@ -258,6 +325,47 @@ static long remap_grow(uint64_t old, size_t old_size, size_t new_size, int may_m
 	return to < 0 ? to : remap_move(old, old_size, (uint64_t)to, new_size);
 }
 
+/* The arena mapping [old, old + old_size) (pages [first, first + n), all RW) resized or moved. */
+static long remap(uint64_t old, size_t old_size, size_t new_size, int flags, uint64_t new_addr,
+		  size_t first)
+{
+	if (flags & MREMAP_FIXED)
+		return remap_fixed(old, old_size, new_addr, new_size);
+	if (new_size <= old_size) {
+		pith_pages_release(&pith_mem.pages, first + new_size / PITH_PAGE,
+				   (old_size - new_size) / PITH_PAGE);
+		return (long)old;
+	}
+	return remap_grow(old, old_size, new_size, (flags & MREMAP_MAYMOVE) != 0);
+}
+
+/*
+ * A protected mapping moves with its protection: made RW for the copy and the release, the
+ * result (or, on failure, the old mapping) protected again. As on Linux, the old range must be
+ * one mapping: pages with different protections are -EFAULT.
+ */
+static long remap_protected(uint64_t old, size_t old_size, size_t new_size, int flags,
+			    uint64_t new_addr)
+{
+	size_t first, n, rfirst, rn;
+	unsigned prot;
+	long to;
+
+	pith_mem_arena_range(old, old_size, &first, &n);
+	prot = pith_pages_prot(&pith_mem.pages, first);
+	if (pith_pages_prot_run(&pith_mem.pages, first, n, prot) != n)
+		return -EFAULT;
+	if (pith_mem_protect(first, n, PITH_PROT_RW))
+		return -ENOMEM;
+	to = remap(old, old_size, new_size, flags, new_addr, first);
+	if (prot != PITH_PROT_RW) {
+		pith_mem_arena_range(to < 0 ? old : (uint64_t)to, to < 0 ? old_size : new_size,
+				     &rfirst, &rn);
+		pith_mem_protect(rfirst, rn, prot); /* if refused, it stays RW (as the map says) */
+	}
+	return to;
+}
+
 /* MREMAP_DONTUNMAP is not supported (EINVAL); old_size 0 (duplicate a shared mapping) neither. */
 PITH_SYSCALL_RET5(PITH_RET_ADDR, mremap, void *, old_addr, size_t, old_len, size_t, new_len, int,
 		  flags, void *, new_addr)
@@ -266,19 +374,15 @@ PITH_SYSCALL_RET5(PITH_RET_ADDR, mremap, void *, old_addr, size_t, old_len, size
 	size_t old_size = pith_mem_page_round(old_len), new_size = pith_mem_page_round(new_len);
 	size_t first, n;
 
+	pith_stack_cache_settle();
 	if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (old & (PITH_PAGE - 1)) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || !new_size || !old_size)
 		return -EINVAL;
-	if (!pith_mem_arena_range(old, old_size, &first, &n) ||
-	    !pith_pages_all_used(&pith_mem.pages, first, n) ||
+	if (!pith_mem_arena_range(old, old_size, &first, &n))
+		return -EFAULT;
+	pith_stack_cache_evict_range(first, n); /* cached stacks are not the program's */
+	if (!pith_pages_all_used(&pith_mem.pages, first, n) ||
 	    pith_pages_any_kern(&pith_mem.pages, first, n))
 		return -EFAULT;
-	if (flags & MREMAP_FIXED)
-		return remap_fixed(old, old_size, (uint64_t)(uintptr_t)new_addr, new_size);
-	if (new_size <= old_size) {
-		pith_pages_release(&pith_mem.pages, first + new_size / PITH_PAGE,
-				   (old_size - new_size) / PITH_PAGE);
-		return (long)old;
-	}
-	return remap_grow(old, old_size, new_size, (flags & MREMAP_MAYMOVE) != 0);
+	return remap_protected(old, old_size, new_size, flags, (uint64_t)(uintptr_t)new_addr);
 }

@@ -5,23 +5,6 @@
 
 #define ALL_ONES (~0ULL)
 
-/* The bits [lo, hi) of one word, 0 <= lo < hi <= 64. */
-static uint64_t bits(unsigned lo, unsigned hi)
-{
-	uint64_t upper = hi == 64 ? ALL_ONES : (1ULL << hi) - 1;
-
-	return upper & ~((1ULL << lo) - 1);
-}
-
-/* The bits of word w that fall inside pages [first, end). */
-static uint64_t word_mask(size_t w, size_t first, size_t end)
-{
-	size_t lo = first > w * 64 ? first - w * 64 : 0;
-	size_t hi = end - w * 64 >= 64 ? 64 : end - w * 64;
-
-	return bits((unsigned)lo, (unsigned)hi);
-}
-
 static void update_full(struct pith_pages *p, size_t w)
 {
 	if (p->used[w] == ALL_ONES)
@@ -34,7 +17,7 @@ size_t pith_pages_meta_bytes(size_t npages)
 {
 	size_t nwords = (npages + 63) / 64;
 
-	return (3 * nwords + (nwords + 63) / 64) * sizeof(uint64_t);
+	return (5 * nwords + (nwords + 63) / 64) * sizeof(uint64_t);
 }
 
 void pith_pages_init(struct pith_pages *p, uint64_t base, size_t npages, void *meta)
@@ -47,9 +30,12 @@ void pith_pages_init(struct pith_pages *p, uint64_t base, size_t npages, void *m
 	p->dirty = p->used + p->nwords;
 	p->full = p->dirty + p->nwords;
 	p->kern = p->full + (p->nwords + 63) / 64;
+	p->nowrite = p->kern + p->nwords;
+	p->noread = p->nowrite + p->nwords;
+	p->nprot = 0;
 	if (npages % 64) {
 		/* The pages past the end of the last word do not exist: never free. */
-		p->used[p->nwords - 1] = ~bits(0, npages % 64);
+		p->used[p->nwords - 1] = ~pith_pages_bits(0, npages % 64);
 		update_full(p, p->nwords - 1);
 	}
 }
@@ -114,7 +100,7 @@ static void zero_pages(const struct pith_pages *p, size_t w, uint64_t m)
 		unsigned len = rest ? (unsigned)__builtin_ctzll(rest) : 64 - lo;
 
 		memset((void *)(uintptr_t)pith_pages_addr(p, w * 64 + lo), 0, len * PITH_PAGE);
-		m &= ~bits(lo, lo + len);
+		m &= ~pith_pages_bits(lo, lo + len);
 	}
 }
 
@@ -130,7 +116,7 @@ long pith_pages_alloc(struct pith_pages *p, size_t n)
 bool pith_pages_all_free(const struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++)
-		if (p->used[w] & word_mask(w, first, first + n))
+		if (p->used[w] & pith_pages_word_mask(w, first, first + n))
 			return false;
 	return true;
 }
@@ -138,7 +124,7 @@ bool pith_pages_all_free(const struct pith_pages *p, size_t first, size_t n)
 bool pith_pages_all_used(const struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++) {
-		uint64_t m = word_mask(w, first, first + n);
+		uint64_t m = pith_pages_word_mask(w, first, first + n);
 
 		if ((p->used[w] & m) != m)
 			return false;
@@ -149,7 +135,7 @@ bool pith_pages_all_used(const struct pith_pages *p, size_t first, size_t n)
 void pith_pages_claim(struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++) {
-		uint64_t m = word_mask(w, first, first + n);
+		uint64_t m = pith_pages_word_mask(w, first, first + n);
 
 		zero_pages(p, w, p->dirty[w] & m);
 		p->nused += (size_t)__builtin_popcountll(m & ~p->used[w]);
@@ -162,7 +148,7 @@ void pith_pages_claim(struct pith_pages *p, size_t first, size_t n)
 void pith_pages_release(struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++) {
-		uint64_t m = p->used[w] & ~p->kern[w] & word_mask(w, first, first + n);
+		uint64_t m = p->used[w] & ~p->kern[w] & pith_pages_word_mask(w, first, first + n);
 
 		p->used[w] &= ~m;
 		p->nused -= (size_t)__builtin_popcountll(m);
@@ -173,7 +159,8 @@ void pith_pages_release(struct pith_pages *p, size_t first, size_t n)
 void pith_pages_zero(struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++)
-		zero_pages(p, w, p->used[w] & ~p->kern[w] & word_mask(w, first, first + n));
+		zero_pages(p, w,
+			   p->used[w] & ~p->kern[w] & pith_pages_word_mask(w, first, first + n));
 }
 
 long pith_pages_kern_alloc(struct pith_pages *p, size_t n)
@@ -184,21 +171,21 @@ long pith_pages_kern_alloc(struct pith_pages *p, size_t n)
 	if (first < 0)
 		return -1;
 	for (size_t w = lo / 64; w * 64 < lo + n; w++)
-		p->kern[w] |= word_mask(w, lo, lo + n);
+		p->kern[w] |= pith_pages_word_mask(w, lo, lo + n);
 	return first;
 }
 
 void pith_pages_kern_free(struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++)
-		p->kern[w] &= ~word_mask(w, first, first + n);
+		p->kern[w] &= ~pith_pages_word_mask(w, first, first + n);
 	pith_pages_release(p, first, n);
 }
 
 bool pith_pages_any_kern(const struct pith_pages *p, size_t first, size_t n)
 {
 	for (size_t w = first / 64; w * 64 < first + n; w++)
-		if (p->kern[w] & word_mask(w, first, first + n))
+		if (p->kern[w] & pith_pages_word_mask(w, first, first + n))
 			return true;
 	return false;
 }

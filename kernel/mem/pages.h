@@ -9,7 +9,7 @@
 #define PITH_PAGE 4096UL
 
 /*
- * Four bitmaps, all in memory the caller provides (pith_pages_meta_bytes):
+ * Six bitmaps, all in memory the caller provides (pith_pages_meta_bytes):
  *   used   page is allocated (mapped by the program, or holding kernel memory)
  *   dirty  page may hold non-zero bytes: it was allocated at some time. Pages never allocated
  *          are zero (the host gives zeroed RAM), so only dirty pages are cleared on reuse.
@@ -17,6 +17,9 @@
  *          pages per word it reads.
  *   kern   page holds kernel memory (pith_kmalloc): also used, but the program's release and
  *          zero requests skip it, and the syscalls refuse ranges that touch it.
+ *   nowrite, noread  the page's protection as the program asked for it (prot.c): RW is neither
+ *          bit, PITH_PROT_READ is nowrite, PITH_PROT_NONE both. Free pages are always RW:
+ *          whoever frees a page makes it RW first (the allocator zeroes pages it hands out).
  */
 struct pith_pages {
 	uint64_t base; /* address of page 0 */
@@ -27,6 +30,9 @@ struct pith_pages {
 	uint64_t *dirty;
 	uint64_t *full;
 	uint64_t *kern;
+	uint64_t *nowrite;
+	uint64_t *noread;
+	size_t nprot; /* pages that are not RW */
 };
 
 /* Bytes of bitmap memory for an arena of npages. */
@@ -64,6 +70,44 @@ void pith_pages_kern_free(struct pith_pages *p, size_t first, size_t n);
 
 /* Whether any page of [first, first + n) holds kernel memory. */
 bool pith_pages_any_kern(const struct pith_pages *p, size_t first, size_t n);
+
+/*
+ * Page protections (prot.c), values as PITH_PROT_NONE / PITH_PROT_READ / PITH_PROT_RW of
+ * include/pith/abi.h. These only record: the caller makes the hypercall.
+ */
+unsigned pith_pages_prot(const struct pith_pages *p, size_t page);
+void pith_pages_prot_set(struct pith_pages *p, size_t first, size_t n, unsigned prot);
+
+/* Pages from first (at most n) that have the protection prot, stopping at the first that has not.
+ */
+size_t pith_pages_prot_run(const struct pith_pages *p, size_t first, size_t n, unsigned prot);
+
+/*
+ * The smallest span [*lo, *hi) of [first, first + n) holding every page whose protection is not
+ * prot; false (nothing to change) when there is none. One hypercall over the span changes all.
+ */
+bool pith_pages_prot_span(const struct pith_pages *p, size_t first, size_t n, unsigned prot,
+			  size_t *lo, size_t *hi);
+
+/* Whether every page of [first, first + n) may be read (written, if write). */
+bool pith_pages_prot_allows(const struct pith_pages *p, size_t first, size_t n, bool write);
+
+/* The bits [lo, hi) of one word, 0 <= lo < hi <= 64. */
+static inline uint64_t pith_pages_bits(unsigned lo, unsigned hi)
+{
+	uint64_t upper = hi == 64 ? ~0ULL : (1ULL << hi) - 1;
+
+	return upper & ~((1ULL << lo) - 1);
+}
+
+/* The bits of bitmap word w that fall inside pages [first, end). */
+static inline uint64_t pith_pages_word_mask(size_t w, size_t first, size_t end)
+{
+	size_t lo = first > w * 64 ? first - w * 64 : 0;
+	size_t hi = end - w * 64 >= 64 ? 64 : end - w * 64;
+
+	return pith_pages_bits((unsigned)lo, (unsigned)hi);
+}
 
 static inline uint64_t pith_pages_addr(const struct pith_pages *p, size_t page)
 {

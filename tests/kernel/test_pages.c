@@ -1,8 +1,11 @@
-/* Host test: the page allocator against a simple model, zeroing rules, edges and speed. */
+/* Host test: the page allocator against a simple model, zeroing rules, edges and speed; the
+   page-protection map (set, query, runs, merged spans) against a model too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <pith/abi.h>
 
 #include "mem/pages.h"
 #include "test.h"
@@ -160,6 +163,114 @@ static void test_big_arena_speed(void)
 	free(meta);
 }
 
+/* Set, query, runs and spans across word edges, and the count of pages that are not RW. */
+static void test_prot_basics(void)
+{
+	struct arena a;
+	size_t lo = 0, hi = 0;
+
+	arena_open(&a, 200, 0);
+	CHECK_U64(pith_pages_prot(&a.p, 0), PITH_PROT_RW);
+	CHECK(!pith_pages_prot_span(&a.p, 0, 200, PITH_PROT_RW, &lo, &hi));
+	pith_pages_prot_set(&a.p, 60, 10, PITH_PROT_NONE); /* 60..69: across words 0 and 1 */
+	pith_pages_prot_set(&a.p, 65, 2, PITH_PROT_READ);
+	CHECK_U64(a.p.nprot, 10);
+	CHECK_U64(pith_pages_prot(&a.p, 59), PITH_PROT_RW);
+	CHECK_U64(pith_pages_prot(&a.p, 60), PITH_PROT_NONE);
+	CHECK_U64(pith_pages_prot(&a.p, 65), PITH_PROT_READ);
+	CHECK_U64(pith_pages_prot(&a.p, 67), PITH_PROT_NONE);
+	CHECK_U64(pith_pages_prot(&a.p, 70), PITH_PROT_RW);
+	CHECK_U64(pith_pages_prot_run(&a.p, 60, 100, PITH_PROT_NONE), 5);
+	CHECK_U64(pith_pages_prot_run(&a.p, 0, 200, PITH_PROT_RW), 60);
+	CHECK_U64(pith_pages_prot_run(&a.p, 70, 130, PITH_PROT_RW), 130);
+	/* Merge: one span from the first to the last page that must change. */
+	CHECK(pith_pages_prot_span(&a.p, 0, 200, PITH_PROT_RW, &lo, &hi));
+	CHECK_U64(lo, 60);
+	CHECK_U64(hi, 70);
+	CHECK(pith_pages_prot_span(&a.p, 0, 200, PITH_PROT_NONE, &lo, &hi));
+	CHECK_U64(lo, 0);
+	CHECK_U64(hi, 200);
+	CHECK(pith_pages_prot_span(&a.p, 60, 10, PITH_PROT_NONE, &lo, &hi));
+	CHECK_U64(lo, 65);
+	CHECK_U64(hi, 67);
+	CHECK(!pith_pages_prot_span(&a.p, 60, 5, PITH_PROT_NONE, &lo, &hi));
+	CHECK(pith_pages_prot_allows(&a.p, 65, 2, false));
+	CHECK(!pith_pages_prot_allows(&a.p, 65, 2, true));
+	CHECK(!pith_pages_prot_allows(&a.p, 50, 11, false));
+	CHECK(pith_pages_prot_allows(&a.p, 70, 130, true));
+	pith_pages_prot_set(&a.p, 0, 200, PITH_PROT_RW);
+	CHECK_U64(a.p.nprot, 0);
+	CHECK(pith_pages_prot_allows(&a.p, 0, 200, true));
+	/* The allocator's own bitmaps are untouched by protections. */
+	CHECK(pith_pages_all_free(&a.p, 0, 200));
+	arena_close(&a);
+}
+
+/* Whether the map agrees with a byte-per-page model everywhere (queries, runs, spans, allows). */
+static bool prot_matches(const struct pith_pages *p, const uint8_t *model, size_t npages)
+{
+	size_t nprot = 0;
+
+	for (size_t i = 0; i < npages; i++) {
+		if (pith_pages_prot(p, i) != model[i])
+			return false;
+		nprot += model[i] != PITH_PROT_RW;
+	}
+	return p->nprot == nprot;
+}
+
+static bool span_matches(const struct pith_pages *p, const uint8_t *model, size_t first, size_t n,
+			 unsigned prot)
+{
+	size_t lo = 0, hi = 0, mlo = SIZE_MAX, mhi = 0, run = n;
+	bool readable = true, writable = true;
+
+	for (size_t i = first; i < first + n; i++) {
+		if (model[i] != prot) {
+			mlo = mlo == SIZE_MAX ? i : mlo;
+			mhi = i + 1;
+			run = run == n ? i - first : run;
+		}
+		readable &= model[i] != PITH_PROT_NONE;
+		writable &= model[i] == PITH_PROT_RW;
+	}
+	if (pith_pages_prot_run(p, first, n, prot) != run ||
+	    pith_pages_prot_allows(p, first, n, false) != readable ||
+	    pith_pages_prot_allows(p, first, n, true) != writable)
+		return false;
+	if (!pith_pages_prot_span(p, first, n, prot, &lo, &hi))
+		return mlo == SIZE_MAX;
+	return lo == mlo && hi == mhi;
+}
+
+static void test_prot_against_model(size_t npages, unsigned seed)
+{
+	static const unsigned prots[] = {PITH_PROT_NONE, PITH_PROT_READ, PITH_PROT_RW};
+	uint8_t *model = malloc(npages);
+	struct arena a;
+	bool ok = true;
+
+	memset(model, PITH_PROT_RW, npages);
+	arena_open(&a, npages, 0);
+	srand(seed);
+	for (int step = 0; step < 3000 && ok; step++) {
+		size_t first = (size_t)rand() % npages;
+		size_t n = 1 + (size_t)rand() % (rand() % 4 ? 8 : npages - first);
+		unsigned prot = prots[rand() % 3];
+
+		n = n > npages - first ? npages - first : n;
+		if (rand() % 2) {
+			pith_pages_prot_set(&a.p, first, n, prot);
+			memset(model + first, (int)prot, n);
+		}
+		ok = prot_matches(&a.p, model, npages) &&
+		     span_matches(&a.p, model, first, n, prots[rand() % 3]);
+	}
+	CHECKF(ok, "protection map differs from the model (npages %zu, seed %u)", npages, seed);
+	arena_close(&a);
+	free(model);
+}
+
 int main(void)
 {
 	test_top_down();
@@ -169,5 +280,9 @@ int main(void)
 	test_against_model(5000, 3);
 	test_against_model(63, 4);
 	test_big_arena_speed();
+	test_prot_basics();
+	test_prot_against_model(300, 5);
+	test_prot_against_model(64 * 3, 6);
+	test_prot_against_model(1000, 7);
 	return test__done();
 }
