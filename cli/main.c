@@ -40,6 +40,8 @@ static const char help_text[] =
     "                        the number of VM exits\n"
     "  --stats               print the VM exit, network and disk counters (monitor and\n"
     "                        guest) at exit\n"
+    "  --timeslice DURATION  how long a thread runs before another runnable one preempts it,\n"
+    "                        with a unit: ns, us, ms or s; at most 10s (default 10ms)\n"
     "Networking (default: none):\n"
     "  -p, --publish [ADDR:]HOST:GUEST[/tcp|/udp]\n"
     "                        forward host port HOST (on ADDR, default all) to the guest's\n"

@@ -72,6 +72,62 @@ static int take_mem(struct parser *p, const char *text)
 		   : RUN_ARGS_OK;
 }
 
+/* Units of --timeslice, in nanoseconds. */
+static const struct {
+	const char *name;
+	uint64_t ns;
+} duration_units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+
+/* Digits then a unit, as "10ms"; no sign, fraction or space. 0 with *ns set, else -1. */
+static int duration__parse(const char *text, uint64_t *ns, const char **unit)
+{
+	uint64_t n = 0;
+	const char *s = text;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, *s - '0', &n))
+			n = UINT64_MAX; /* saturates: refused as too long below */
+	*unit = s;
+	if (s == text)
+		return -1;
+	for (size_t u = 0; u < sizeof(duration_units) / sizeof(duration_units[0]); u++)
+		if (strcmp(s, duration_units[u].name) == 0) {
+			if (__builtin_mul_overflow(n, duration_units[u].ns, ns))
+				*ns = UINT64_MAX;
+			return 0;
+		}
+	return -1;
+}
+
+static int take_timeslice(struct parser *p, const char *text)
+{
+	const char *unit;
+	uint64_t ns;
+
+	if (duration__parse(text, &ns, &unit) < 0) {
+		if (unit == text)
+			return fail(p, "--timeslice '%s': not a duration; write e.g. 10ms or 500us",
+				    text);
+		if (*unit == '.')
+			return fail(p,
+				    "--timeslice %s: no fractions; use a smaller unit, e.g. 1500us",
+				    text);
+		if (*unit)
+			return fail(p,
+				    "--timeslice %s: unknown unit '%s'; use ns, us, ms or s, e.g. "
+				    "10ms",
+				    text, unit);
+		return fail(p, "--timeslice %s: missing unit; write e.g. 10ms or 500us", text);
+	}
+	if (ns == 0)
+		return fail(p, "--timeslice %s: must be longer than 0; write e.g. 10ms", text);
+	if (ns > RUN_ARGS_TIMESLICE_MAX)
+		return fail(p, "--timeslice %s: longer than the maximum, 10s; write e.g. 10ms",
+			    text);
+	p->cfg->timeslice_ns = ns;
+	return RUN_ARGS_OK;
+}
+
 int run_args__option_value(int argc, char **argv, int *i, const char *lopt, const char *sopt,
 			   char **val)
 {
@@ -126,6 +182,13 @@ static int take_option(struct parser *p, int argc, char **argv, int *i)
 		return take_mem(p, val);
 	if (m < 0)
 		return fail(p, "run: --mem needs a size, e.g. --mem 64M; see 'pith help'");
+	m = run_args__option_value(argc, argv, i, "--timeslice", NULL, &val);
+	if (m > 0)
+		return take_timeslice(p, val);
+	if (m < 0)
+		return fail(p,
+			    "run: --timeslice needs a duration, e.g. --timeslice 10ms; see 'pith "
+			    "help'");
 	m = run_args__option_value(argc, argv, i, "--env", "-e", &val);
 	if (m > 0)
 		return take_env(p, val);
@@ -193,6 +256,7 @@ int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *
 	cfg->net.tap_fd = -1;
 	p.net = (struct run_net_args){.cfg = &cfg->net, .err = err, .errlen = errlen};
 	cfg->mem_size = RUN_ARGS_DEFAULT_MEM;
+	cfg->timeslice_ns = RUN_ARGS_DEFAULT_TIMESLICE;
 	p.env = calloc((size_t)argc + 1, sizeof(*p.env));
 	if (!p.env)
 		return fail(&p, "out of memory for the guest's environment");

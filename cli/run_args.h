@@ -7,7 +7,9 @@
 
 #include "vmm.h"
 
-#define RUN_ARGS_DEFAULT_MEM (64ULL << 20)
+#define RUN_ARGS_DEFAULT_MEM	   (64ULL << 20)
+#define RUN_ARGS_DEFAULT_TIMESLICE 10000000ULL	  /* --timeslice: 10 ms, in ns */
+#define RUN_ARGS_TIMESLICE_MAX	   10000000000ULL /* 10 s */
 
 enum { RUN_ARGS_OK = 0, RUN_ARGS_HELP = 1, RUN_ARGS_ERROR = -1 };
 
@@ -15,12 +17,13 @@ enum { RUN_ARGS_OK = 0, RUN_ARGS_HELP = 1, RUN_ARGS_ERROR = -1 };
  * Parse argv (the arguments after "run") into cfg: image_path, mem_size, argc/argv (argv[0] is
  * the image path as given), envc/envp (only the -e variables; "-e NAME" copies NAME=value from
  * host_env, or nothing if NAME is unset there; a later -e for the same NAME replaces an earlier
- * one), trace, verbose, selftest_seccomp, stats, the NIC (net: validated, see
- * cli/run_net_args.c; tap_fd is -1 unless --tap-fd was given) and the disks (blk: the syntax
- * validated, see cli/run_disk_args.c; the files are checked when the monitor opens them).
- * compat_kernel is left NULL. Returns RUN_ARGS_OK, RUN_ARGS_HELP (for -h/--help), or RUN_ARGS_ERROR
- * with a one-line message in err, without the "pith: " prefix. On RUN_ARGS_OK the caller frees with
- * run_args__free.
+ * one), trace, verbose, selftest_seccomp, stats, timeslice_ns (--timeslice DURATION: digits
+ * and a unit, ns, us, ms or s, more than 0 and at most 10 s; default 10 ms), the NIC (net:
+ * validated, see cli/run_net_args.c; tap_fd is -1 unless --tap-fd was given) and the disks (blk:
+ * the syntax validated, see cli/run_disk_args.c; the files are checked when the monitor opens
+ * them). compat_kernel is left NULL. Returns RUN_ARGS_OK, RUN_ARGS_HELP (for -h/--help), or
+ * RUN_ARGS_ERROR with a one-line message in err, without the "pith: " prefix. On RUN_ARGS_OK the
+ * caller frees with run_args__free.
  */
 int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *host_env, char *err,
 		    size_t errlen);

@@ -16,14 +16,19 @@ UNIT_CFLAGS = $(HOSTCFLAGS) -Itests/lib -O1 -fno-omit-frame-pointer
 # Each unit test and the sources it is linked with.
 UNIT_TESTS := test_elf test_elf_fuzz test_guestmem test_size test_run_args test_seccomp \
 	      test_paging test_hypercall test_cpuid_cache test_net_ring test_net_stream \
-	      test_net_passt test_blk_ring test_disk_args
+	      test_net_passt test_blk_ring test_disk_args test_protect \
+	      test_upcall
 UNIT_SRCS_test_elf := vmm/elf.c
 UNIT_SRCS_test_elf_fuzz := vmm/elf.c
 UNIT_SRCS_test_guestmem := vmm/guestmem.c
 UNIT_SRCS_test_size := cli/size.c
 UNIT_SRCS_test_run_args := cli/run_args.c cli/run_net_args.c cli/run_disk_args.c cli/size.c
 UNIT_SRCS_test_disk_args := cli/run_args.c cli/run_net_args.c cli/run_disk_args.c cli/size.c
+UNIT_SRCS_test_protect := vmm/protect.c vmm/layout.c vmm/guestmem.c vmm/x86_64/paging.c \
+			  vmm/x86_64/desc.c
 UNIT_SRCS_test_seccomp := vmm/seccomp.c vmm/print.c
+UNIT_SRCS_test_upcall := vmm/upcall.c vmm/hc_sched.c vmm/hypercall.c vmm/stop.c vmm/print.c \
+			 vmm/guestmem.c vmm/layout.c vmm/elf.c
 UNIT_SRCS_test_paging := vmm/layout.c vmm/elf.c vmm/guestmem.c vmm/x86_64/paging.c \
 			 vmm/x86_64/desc.c
 UNIT_SRCS_test_hypercall := vmm/hypercall.c vmm/guestmem.c
@@ -79,7 +84,8 @@ UNIT_RUN = "$(1)/test_elf $(FIX_B)" "$(1)/test_elf_fuzz $(FIX_B) 5000" "$(1)/tes
 	   "$(1)/test_size" "$(1)/test_run_args" "$(1)/test_seccomp" \
 	   "$(1)/test_paging $(FIX_B)" "$(1)/test_hypercall" "$(1)/test_cpuid_cache" \
 	   "$(1)/test_net_ring" "$(1)/test_net_stream" \
-	   "$(1)/test_net_passt" "$(1)/test_blk_ring" "$(1)/test_disk_args"
+	   "$(1)/test_net_passt" "$(1)/test_blk_ring" "$(1)/test_disk_args" "$(1)/test_protect" \
+	   "$(1)/test_upcall"
 
 .PHONY: check check-unit check-unit-valgrind check-cli
 check-unit: $(UNIT_TESTS:%=$(UNIT_B)/%) $(FIXTURES)
@@ -118,3 +124,7 @@ include tests/net/build.mk
 # Storage: host tests of the block cache, ramfs and ext2, the fuzzer, guest suites with disks
 # (tests/fs/).
 include tests/fs/build.mk
+
+# Threads, preemption and signals: the pthreads/signals suite natively and in Pith, host signals
+# to the run, --timeslice, --stats and --trace (tests/threads/); `make bench-threads`.
+include tests/threads/build.mk

@@ -11,9 +11,13 @@
 
 #include "blk.h"
 #include "vm.h"
+#include "x86_64/cpu.h"
+#include "x86_64/cpuid.h"
 
-#define ALIGN16(x) (((x) + 15) & ~(uint64_t)15)
-#define PHDR_SIZE  56 /* sizeof(Elf64_Phdr) */
+#define ALIGN16(x)	     (((x) + 15) & ~(uint64_t)15)
+#define PHDR_SIZE	     56	       /* sizeof(Elf64_Phdr) */
+#define TIMESLICE_DEFAULT_NS 10000000u /* 10 ms, when the configuration leaves it 0 */
+#define XSAVE_LEGACY_HEADER  576u      /* legacy region (512) + xsave header (64): SDM 13.4 */
 
 /* Bytes that argv and envp need as NUL-terminated strings. */
 static uint64_t strings__size(const struct vmm_config *cfg)
@@ -108,6 +112,7 @@ int bootinfo__write(struct vm *vm, char *err, size_t errlen)
 	    .phnum = vm->image.phnum,
 	    .entry = vm->image.entry,
 	    .net = vm->net_info, /* filled by net_dev__init, all zero without a NIC */
+	    .timeslice_ns = vm->cfg->timeslice_ns ? vm->cfg->timeslice_ns : TIMESLICE_DEFAULT_NS,
 	};
 	bi->phdr = phdrs__place(vm, at);
 	if (!bi->phdr) {
@@ -131,4 +136,41 @@ void bootinfo__write_disks(struct vm *vm)
 	bi->disk_count = vm->cfg->blk.count;
 	for (unsigned i = 0; i < bi->disk_count; i++)
 		blk_dev__info(vm, i, &bi->disks[i]);
+}
+
+static const struct kvm_cpuid_entry2 *cpuid__find(const struct x86_cpuid *c, uint32_t fn,
+						  uint32_t index)
+{
+	for (uint32_t i = 0; i < c->table.head.nent && i < X86_CPUID_MAX_ENTRIES; i++)
+		if (c->table.entry[i].function == fn && c->table.entry[i].index == index)
+			return &c->table.entry[i];
+	return NULL;
+}
+
+/*
+ * The standard (non-compacted) xsave area for xcr0: the legacy region and header, then each
+ * enabled component i >= 2 at CPUID.(0xd, i).EBX with CPUID.(0xd, i).EAX bytes (SDM Vol. 1,
+ * 13.4 and 13.5). This is CPUID.(0xd, 0).EBX for that XCR0, computed from the sub-leaves:
+ * sub-leaf 0's EBX in the supported table need not match the XCR0 the vCPU runs with.
+ */
+static uint32_t xsave__size(const struct x86_cpuid *c, uint64_t xcr0)
+{
+	uint32_t size = XSAVE_LEGACY_HEADER;
+
+	for (uint32_t i = 2; i < 64; i++) {
+		const struct kvm_cpuid_entry2 *e = xcr0 >> i & 1 ? cpuid__find(c, 0xd, i) : NULL;
+
+		if (e && e->ebx + e->eax > size)
+			size = e->ebx + e->eax;
+	}
+	return size;
+}
+
+void bootinfo__write_xsave(struct vm *vm, const struct x86_cpuid *cpuid)
+{
+	struct pith_boot_info *bi = guest_mem__raw(&vm->mem, PITH_BOOTINFO_BASE, sizeof(*bi));
+	uint64_t xcr0 = vm->xcr0 & X86_XCR0_WANT;
+
+	bi->xsave_features = xcr0;
+	bi->xsave_size = xcr0 ? xsave__size(cpuid, xcr0) : 0;
 }

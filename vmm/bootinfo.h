@@ -16,4 +16,12 @@ int bootinfo__write(struct vm *vm, char *err, size_t errlen);
    are opened after the rest of the boot info is written (see blk_dev__init). */
 void bootinfo__write_disks(struct vm *vm);
 
+struct x86_cpuid;
+
+/*
+ * Fill xsave_features (the XCR0 the vCPU runs with) and xsave_size (bytes of an xsave area for
+ * it, from the CPUID table's leaf 0xd: no CPUID in the guest). After x86_cpuid__set.
+ */
+void bootinfo__write_xsave(struct vm *vm, const struct x86_cpuid *cpuid);
+
 #endif

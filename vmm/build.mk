@@ -17,7 +17,8 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Iinclude -Itests/guests -ffreesta
                 -fcf-protection=none -fno-asynchronous-unwind-tables -nostdlib -static \
                 -Wl,-Ttext-segment=0x100000,-z,separate-code,-z,noexecstack,-z,norelro \
                 -Wl,--build-id=none,-e,_start
-GUEST_NAMES := hello hostile traps syscall abi-mismatch mini-compat-kernel fuzz netdev
+GUEST_NAMES := hello hostile traps syscall abi-mismatch mini-compat-kernel fuzz netdev protect \
+               upcall
 TEST_GUESTS := $(GUEST_NAMES:%=$(B)/tests/guests/%)
 
 # A static Linux program built with Debian's musl-gcc (no Pith note): the compat path's input.

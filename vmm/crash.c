@@ -7,7 +7,9 @@
 
 #include <pith/abi.h>
 
+#include "hypercall.h"
 #include "print.h"
+#include "upcall.h"
 #include "vm.h"
 #include "x86_64/desc.h"
 
@@ -322,13 +324,26 @@ int crash__trap(struct vm *vm, unsigned vector)
 			   vector_names[vector], r.rsp);
 		return PITH_EXIT_CRASH;
 	}
-	trap__headline(vm, vector, &f);
-	if (!(f.cs & 3))
-		print__err("  (at CPL0, in a monitor stub: a monitor bug)\n");
 	r.rip = f.rip;
 	r.rsp = f.rsp;
 	r.rflags = f.rflags;
+	if ((f.cs & 3) && upcall__fault(vm, vector, f.error, &r) == 0)
+		return HC_RESUME; /* the guest handles it (it asked for the vector) */
+	trap__headline(vm, vector, &f);
+	if (!(f.cs & 3))
+		print__err("  (at CPL0, in a monitor stub: a monitor bug)\n");
 	state__print(vm, &r);
+	return PITH_EXIT_CRASH;
+}
+
+int crash__upcall_stack(struct vm *vm, const struct kvm_regs *r, uint64_t addr)
+{
+	struct kvm_regs at = *r;
+
+	print__err("pith: guest crashed: stack overflow: no room for an upcall frame below rsp "
+		   "0x%016llx (0x%016llx is not writable)\n",
+		   (unsigned long long)r->rsp, (unsigned long long)addr);
+	state__print(vm, &at);
 	return PITH_EXIT_CRASH;
 }
 

@@ -1,5 +1,4 @@
-/* The wait hypercall: sleep in the host, using no CPU, until the timeout or a device's wake-up. */
-#include <errno.h>
+/* The wait hypercall: sleep in the host, using no CPU, until the timeout, news or a signal. */
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,44 +10,52 @@
 #include "net.h"
 #include "net_io.h"
 #include "stop.h"
+#include "upcall.h"
 #include "vm.h"
 
+/* The devices' wake eventfds (the disks', the NIC's): 0 to 2 of them. */
+static unsigned wait__fds(struct vm *vm, struct pollfd p[2])
+{
+	unsigned n = 0;
+
+	if (vm->blk)
+		p[n++] = (struct pollfd){.fd = blk_dev__wake_fd(vm), .events = POLLIN};
+	if (vm->net)
+		p[n++] = (struct pollfd){.fd = vm->net->io.wake_fd, .events = POLLIN};
+	return n;
+}
+
 /*
- * With disks: one ppoll on the disks' wake eventfd and, with a NIC, on the NIC's too; every
+ * One ppoll with the stop and timer signals unblocked (they are blocked on the vCPU thread
+ * outside KVM_RUN: vmm/stop.h), so the upcall timer and host signals end the wait too. Every
  * eventfd that fired is drained, so that the next wait sleeps again.
  */
-static void wait__devices(struct vm *vm, uint64_t timeout_ns)
+static void wait__sleep(struct vm *vm, uint64_t timeout_ns)
 {
-	struct pollfd p[2] = {{.fd = blk_dev__wake_fd(vm), .events = POLLIN},
-			      {.fd = vm->net ? vm->net->io.wake_fd : -1, .events = POLLIN}};
+	struct pollfd p[2];
+	unsigned n = wait__fds(vm, p);
 	struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000u),
 			      .tv_nsec = (long)(timeout_ns % 1000000000u)};
 	uint64_t v;
 
-	if (ppoll(p, vm->net ? 2 : 1, &ts, NULL) <= 0)
-		return; /* the timeout, or a signal (a stop ends the next KVM_RUN) */
-	for (unsigned i = 0; i < 2; i++)
+	if (ppoll(n ? p : NULL, n, &ts, stop__wait_mask()) <= 0)
+		return; /* the timeout, or a signal */
+	for (unsigned i = 0; i < n; i++)
 		if ((p[i].revents & POLLIN) && read(p[i].fd, &v, sizeof(v)) < 0)
 			continue; /* another wake-up drained it: nothing to do */
 }
 
+/*
+ * A stop signal before the upcall setup makes the next KVM_RUN return at once (vmm/stop.c).
+ * After it, what interrupted the wait goes to the guest: into shared->pending (the guest's
+ * kernel waits with masked > 0), seen on its way out of the kernel.
+ */
 static int wait__handle(struct vm *vm, void *arg)
 {
 	const struct pith_hc_wait *w = arg;
-	struct timespec ts = {.tv_sec = (time_t)(w->timeout_ns / 1000000000u),
-			      .tv_nsec = (long)(w->timeout_ns % 1000000000u)};
 
-	if (vm->blk) {
-		wait__devices(vm, w->timeout_ns);
-		return HC_RESUME;
-	}
-	if (vm->net) {
-		net_dev__wait(vm, w->timeout_ns);
-		return HC_RESUME;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR && !stop__requested())
-		;
-	return HC_RESUME; /* after a stop signal, the next KVM_RUN returns at once (vmm/stop.c) */
+	wait__sleep(vm, w->timeout_ns);
+	return vm->upcall ? upcall__events(vm, false) : HC_RESUME;
 }
 
 HYPERCALL(PITH_HC_WAIT, wait, struct pith_hc_wait, wait__handle);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "print.h"
 #include "seccomp_filter.h"
 #include "stop.h"
+#include "upcall.h"
 #include "vm.h"
 #include "vmm.h"
 #include "x86_64/cpu.h"
@@ -236,6 +238,7 @@ static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
 	    x86_cpuid__set(&vm->kvm, &cpuid, &vm->xcr0, err, errlen) < 0 ||
 	    vm__boot_cpu(vm, err, errlen) < 0)
 		return -1;
+	bootinfo__write_xsave(vm, &cpuid);
 	timer__step(t, "vcpu-state");
 	return 0;
 }
@@ -290,8 +293,9 @@ static void vm__count_exit(struct vm *vm)
 
 static void vm__print_stats(const struct vm *vm)
 {
-	static const char *const hc[PITH_HC_COUNT] = {"console", "wait",      "exit",
-						      "panic",	 "net_setup", "blk_setup"};
+	static const char *const hc[PITH_HC_COUNT] = {"console",     "wait",	  "exit",
+						      "panic",	     "net_setup", "blk_setup",
+						      "sched_setup", "timer",	  "protect"};
 
 	print__err("pith: stats: vm_exits %llu\n", (unsigned long long)vm->exits);
 	for (unsigned r = 0; r < VM_EXIT_REASONS; r++)
@@ -305,8 +309,32 @@ static void vm__print_stats(const struct vm *vm)
 	print__err("pith: stats: vm_exits_syscall %llu\n", (unsigned long long)vm->exits_syscall);
 	print__err("pith: stats: vm_exits_other_port %llu\n",
 		   (unsigned long long)vm->exits_other_port);
+	upcall__print_stats(vm);
 	net_dev__print_stats(vm);
 	blk_dev__print_stats(vm);
+}
+
+/*
+ * KVM_RUN returned -1: a stop signal ends the run; after PITH_HC_SCHED_SETUP, a timer or host
+ * signal (EINTR) is given to the guest (vmm/upcall_run.c). KVM completed the last exit's port
+ * I/O before it returned (the signals are blocked outside KVM_RUN: vmm/stop.h).
+ */
+static int vm__interrupted(struct vm *vm)
+{
+	if (errno != EINTR && errno != EAGAIN) {
+		print__err("pith: KVM_RUN failed: %s; check that KVM works on this machine\n",
+			   strerror(errno));
+		return PITH_EXIT_ERROR;
+	}
+	vm->kvm.run->immediate_exit = 0;
+	stop__drain();
+	if (stop__requested())
+		return 128 + stop__requested();
+	if (!vm->upcall)
+		return HC_RESUME;
+	vm->exits++;
+	vm->upcall->stats.interrupts++;
+	return upcall__events(vm, true);
 }
 
 static int vm__loop(struct vm *vm)
@@ -314,16 +342,12 @@ static int vm__loop(struct vm *vm)
 	for (;;) {
 		int rc;
 
-		if (kvm_vcpu__run(&vm->kvm) < 0) {
-			if (stop__requested())
-				return 128 + stop__requested();
-			print__err(
-			    "pith: KVM_RUN failed: %s; check that KVM works on this machine\n",
-			    strerror(errno));
-			return PITH_EXIT_ERROR;
+		if (ioctl(vm->kvm.vcpu_fd, KVM_RUN, 0) < 0) {
+			rc = vm__interrupted(vm);
+		} else {
+			vm__count_exit(vm);
+			rc = vm->kvm.run->exit_reason == KVM_EXIT_IO ? vm__io(vm) : crash__exit(vm);
 		}
-		vm__count_exit(vm);
-		rc = vm->kvm.run->exit_reason == KVM_EXIT_IO ? vm__io(vm) : crash__exit(vm);
 		if (rc != HC_RESUME)
 			return rc;
 	}
@@ -333,7 +357,7 @@ static int vm__loop(struct vm *vm)
 static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errlen)
 {
 	struct seccomp_vcpu fds = {
-	    .vcpu_fd = vm->kvm.vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1};
+	    .vcpu_fd = vm->kvm.vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1, .timer_id = -1};
 
 	if (vm->net) {
 		fds.vm_fd = vm->kvm.vm_fd;
@@ -346,7 +370,10 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 		fds.blk_kick_fd = vm->blk->io.kick_fd;
 		fds.blk_wake_fd = vm->blk->io.wake_fd;
 	}
-	if (stop__install(vm->kvm.run) < 0) {
+	if (upcall_timer__create(err, errlen) < 0)
+		return -1;
+	fds.timer_id = upcall_timer__id();
+	if (stop__install(&vm->kvm, upcall_timer__signal(), upcall_timer__fired) < 0) {
 		snprintf(err, errlen, "cannot install signal handlers: %s", strerror(errno));
 		return -1;
 	}

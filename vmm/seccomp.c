@@ -41,19 +41,18 @@ static const struct named allowed_vm_ioctls[] = {
     {KVM_IOEVENTFD, "KVM_IOEVENTFD"},
 };
 
-/* System calls allowed with any arguments: sleeping (wait hypercall), clocks, leaving. */
+/*
+ * System calls allowed with any arguments: sleeping (the wait hypercall: ppoll, with the stop and
+ * timer signals unblocked, on the devices' wake eventfds if any), clocks, leaving.
+ */
 static const struct named allowed_plain[] = {
-    {SYS_clock_nanosleep, "clock_nanosleep"},
+    {SYS_ppoll, "ppoll"},
+    {SYS_rt_sigtimedwait, "rt_sigtimedwait"},
     {SYS_clock_gettime, "clock_gettime"},
     {SYS_restart_syscall, "restart_syscall"},
     {SYS_rt_sigreturn, "rt_sigreturn"},
     {SYS_exit, "exit"},
     {SYS_exit_group, "exit_group"},
-};
-
-/* With a NIC or disks the wait hypercall sleeps in ppoll on the wake eventfds. */
-static const struct named allowed_plain_net[] = {
-    {SYS_ppoll, "ppoll"},
 };
 
 /* The NIC's I/O thread (vmm/net_io.c): sleeping in poll, leaving. Its fds are checked below. */
@@ -232,15 +231,16 @@ static void vcpu__fds(const struct seccomp_vcpu *v, unsigned out[4], size_t *nou
 static void filter__build(struct filter *f, const struct seccomp_vcpu *v)
 {
 	const unsigned vcpu[] = {(unsigned)v->vcpu_fd}, vm[] = {(unsigned)v->vm_fd};
+	const unsigned timer[] = {(unsigned)v->timer_id};
 	unsigned out[4], in[2];
 	size_t nout, nin;
 
 	vcpu__fds(v, out, &nout, in, &nin);
 	f->n = 0;
 	filter__emit_head(f, allowed_plain, COUNT(allowed_plain));
-	for (size_t i = 0; nin && i < COUNT(allowed_plain_net); i++)
-		filter__emit_allow_if(f, (uint32_t)allowed_plain_net[i].nr);
 	filter__emit_call(f, SYS_ioctl, vcpu, 1, allowed_ioctls, COUNT(allowed_ioctls));
+	if (v->timer_id >= 0)
+		filter__emit_call(f, SYS_timer_settime, timer, 1, NULL, 0);
 	filter__emit_call(f, SYS_write, out, nout, NULL, 0);
 	if (v->vm_fd >= 0)
 		filter__emit_call(f, SYS_ioctl, vm, 1, allowed_vm_ioctls, COUNT(allowed_vm_ioctls));
@@ -269,8 +269,9 @@ static void rules__print(const struct seccomp_vcpu *v)
 		print__err("pith:   write(fd %d: the disks' doorbell eventfd)\n", v->blk_kick_fd);
 		print__err("pith:   read(fd %d: the disks' wake eventfd)\n", v->blk_wake_fd);
 	}
-	for (size_t i = 0; (net || v->disks) && i < COUNT(allowed_plain_net); i++)
-		print__err("pith:   %s\n", allowed_plain_net[i].name);
+	if (v->timer_id >= 0)
+		print__err("pith:   timer_settime(timer %d: the guest's upcall timer)\n",
+			   v->timer_id);
 }
 
 static int filter__install(struct filter *f, const char *whose, char *err, size_t errlen)

@@ -18,11 +18,13 @@ struct seccomp_vcpu {
 	int blk_kick_fd; /* write: the disks' doorbell eventfd (a disk's setup wakes their thread)
 			  */
 	int blk_wake_fd; /* read: the disks' wake eventfd (the wait hypercall, with ppoll) */
+	int timer_id;	 /* timer_settime: the upcall timer (PITH_HC_TIMER), or -1 */
 };
 
 /*
  * Install the calling thread's filter (default action: kill the process): ioctl only on the
- * fds above, write to fds 1 and 2 (and kick_fd), sleeping, clocks, leaving. verbose prints the
+ * fds above, write to fds 1 and 2 (and kick_fd), timer_settime on timer_id, sleeping (ppoll),
+ * clocks, leaving. verbose prints the
  * allow-list first. Returns 0, or -1 with a message in err.
  */
 int seccomp__install(const struct seccomp_vcpu *v, bool verbose, char *err, size_t errlen);

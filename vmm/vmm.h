@@ -26,6 +26,7 @@ struct vmm_config {
 	struct net_config net; /* the NIC (kind NET_NONE: none) */
 	bool stats;	       /* --stats: print the monitor's and the guest's counters at exit */
 	struct blk_config blk; /* the disks (count 0: none) */
+	uint64_t timeslice_ns; /* --timeslice: the guest's preemption time slice (0: 10 ms) */
 };
 
 /*

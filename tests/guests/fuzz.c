@@ -39,7 +39,7 @@ GUEST_COMPAT_ENTRY();
 #define RFLAGS_TF      0x100ULL
 #define RFLAGS_AC      0x40000ULL  /* alignment checks: live at CPL3 on hosts whose CR0.AM is set */
 #define RFLAGS_USER    0x244cd5ULL /* CF PF AF ZF SF DF OF NT AC ID: what popfq may change */
-#define HC_PORTS       9	   /* 0x500..0x508 are open in the I/O bitmap */
+#define HC_PORTS       12	   /* 0x500..0x50b are open in the I/O bitmap */
 #define TRAP_STUBS     0x4000ULL /* the monitor's trap stubs (X86_STUBS_ADDR, vmm/x86_64/desc.h) */
 #define SYSCALL_STUB   0x5000ULL /* its user-executable syscall stub (X86_SYSCALL_ADDR) */
 
@@ -364,7 +364,19 @@ static uint64_t reg_pick(void)
 /* ---- hypercalls ------------------------------------------------------------------------------ */
 
 /* Bytes of each call's struct, by port - 0x500; 0: not a hypercall (any access is refused). */
-static const uint32_t hc_size[HC_PORTS] = {24, 8, 8, 16, 0, 0, 0, 0, 0};
+static const uint32_t hc_size[HC_PORTS] = {sizeof(struct pith_hc_console),
+					   sizeof(struct pith_hc_wait),
+					   sizeof(struct pith_hc_exit),
+					   sizeof(struct pith_hc_panic),
+					   sizeof(struct pith_hc_net_setup),
+					   sizeof(struct pith_hc_blk_setup),
+					   sizeof(struct pith_hc_sched_setup),
+					   sizeof(struct pith_hc_timer),
+					   sizeof(struct pith_hc_protect),
+					   0,
+					   0,
+					   0};
+_Static_assert(PITH_HC_COUNT == 9, "hc_size lists every hypercall");
 
 static int console_forbidden(uint64_t data, uint64_t len, uint32_t stream, uint32_t reserved)
 {

@@ -361,6 +361,96 @@ t_net_kicks() {
 	return 1
 }
 
+# t_protect_guard ACCESS MEM GUEST-ARGS...: the guest guards a heap page (PITH_HC_PROTECT) and
+# touches it; the report must name a page fault at the address the guest printed.
+t_protect_guard() {
+	local access=$1 mem=$2 addr
+	shift 2
+	run "$PITH" run --stats --mem "$mem" "$GUESTS/protect" "$@"
+	want_status 139 || return 1
+	addr=$(sed -n 's/^protect: touching //p' "$OUT")
+	[ -n "$addr" ] || { WHY="the guest did not say which address it touched"; return 1; }
+	want "pith: guest crashed: #PF page fault" "$access at address $addr" \
+		"mode_guard" && want_absent "protect: FAIL"
+}
+
+t_protect_mode() {
+	run "$PITH" run "$GUESTS/protect" "$1"
+	want_status 0 && want "protect: $1 ok" && want_absent "protect: FAIL"
+}
+
+t_protect_device() {
+	run "$PITH" run "$GUESTS/protect" device
+	want_status 139 && want_re '^pith: guest error: console hypercall with an invalid address' &&
+		want_absent "protect: FAIL"
+}
+
+# Many calls in 2 MiB of RAM (a 256 KiB page-table pool): the pool is reset (memory slot
+# re-created) and the final guard page still holds.
+t_protect_pool_reset() {
+	t_protect_guard write 2M many 200 || return 1
+	echo "# protect-pool-reset: $(grep -E 'stats: (protect|pt_pool)' "$ERR" | tr '\n' ' ')"
+	[ "$(stat pt_pool_resets)" -ge 1 ] 2>/dev/null && return 0
+	WHY="pt_pool_resets '$(stat pt_pool_resets)' (want >= 1)"
+	return 1
+}
+
+# --timeslice reaches the boot info; xsave_features is XCR0 (x87 and SSE at least, AVX if the
+# host has it) and xsave_size covers it: 576 (legacy area + header) + 256 with AVX.
+t_upcall_timeslice() {
+	local f s
+	run "$PITH" run --timeslice 2500us "$GUESTS/upcall" bootinfo
+	want_status 0 && want "upcall: timeslice_ns 2500000" || return 1
+	f=$(sed -n 's/^upcall: xsave_features //p' "$OUT")
+	s=$(sed -n 's/^upcall: xsave_size //p' "$OUT")
+	case "$f:$s" in
+	3:576 | 7:832) return 0 ;;
+	esac
+	WHY="xsave_features '$f', xsave_size '$s'"
+	return 1
+}
+
+t_hostile_upcall_stack() {
+	run "$PITH" run "$GUESTS/upcall" stack
+	want_status 139 &&
+		want_re '^pith: guest crashed: stack overflow: no room for an upcall frame below rsp'
+}
+
+# upcall MODE TEXT...: the upcall guest (PITH_HC_SCHED_SETUP, PITH_HC_TIMER) exits 0 saying TEXT.
+t_upcall() {
+	local mode=$1
+	shift
+	run "$PITH" run --stats "$GUESTS/upcall" "$mode"
+	want_status 0 && want "$@"
+}
+
+# With nothing armed, no timer exits at all: a one-thread guest pays nothing for preemption.
+t_upcall_none() {
+	t_upcall none "upcall: upcalls without a timer: 0" || return 1
+	[ "$(stat upcalls_timer)" = 0 ] && [ "$(stat vm_exits_interrupt)" = 0 ] && return 0
+	WHY="upcalls_timer '$(stat upcalls_timer)', interrupts '$(stat vm_exits_interrupt)'"
+	return 1
+}
+
+t_upcall_timer() {
+	t_upcall timer "upcall: 3 timer upcalls" "upcall: timer upcalls after the cancel: 0" ||
+		return 1
+	[ "$(stat upcalls_timer)" -ge 3 ] && [ "$(stat timer_arms)" -ge 3 ] && return 0
+	WHY="upcalls_timer '$(stat upcalls_timer)', timer_arms '$(stat timer_arms)'"
+	return 1
+}
+
+# upcall_signal MODE TEXT...: SIGTERM to `pith run` once the guest said it is ready.
+t_upcall_signal() {
+	local mode=$1
+	shift
+	run sh -c '"$1" run --stats "$2" "$3" >"$4" 2>&1 & p=$!
+		i=0; until grep -q "upcall: ready" "$4" || [ $i -ge 200 ]; do sleep 0.05; i=$((i+1)); done
+		kill -TERM $p; wait $p; s=$?; cat "$4"; exit $s' \
+		sh "$PITH" "$GUESTS/upcall" "$mode" "$TMP/upcall-signal.out"
+	want_status 0 && want "$@"
+}
+
 # ---- main ---------------------------------------------------------------------------------
 
 require_kvm "these tests"
@@ -381,7 +471,7 @@ check struct-past-ram t_hostile struct \
 check console-bad-stream t_hostile stream 'guest error: console hypercall with stream 3'
 check hypercall-1-byte t_hostile byte 'guest error: console hypercall with a 1-byte out'
 check hypercall-in t_hostile in 'guest error: exit hypercall with a 4-byte in'
-check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x506, which is not a hypercall port'
+check port-not-hypercall t_hostile port 'guest error: port I/O to port 0x509, which is not a hypercall port'
 check syscall-port-in t_hostile syscallport-in 'guest error: port I/O to port 0x60, which is not a hypercall port'
 check trap-port-closed t_hostile trapport '^pith: guest crashed: #GP general protection'
 check cli-iopl0 t_hostile cli '^pith: guest crashed: #GP general protection'
@@ -399,6 +489,12 @@ check ud2 t_trap ud2 "#UD invalid opcode"
 check int3 t_int3
 check outside-ram t_trap unmapped "address outside guest memory"
 check syscall-instruction t_syscall
+check protect-guard-read t_protect_guard read 64M guard
+check protect-guard-write t_protect_guard write 64M guard-write
+check protect-unprotect t_protect_mode cycle
+check protect-hostile t_protect_mode hostile
+check protect-device-read t_protect_device
+check protect-pool-reset t_protect_pool_reset
 check abi-mismatch t_abi_mismatch
 check compat-mini-kernel t_compat_mini
 check compat-memory-too-small t_compat_too_small
@@ -419,5 +515,19 @@ check net-tap-denied t_net_tap_denied
 check net-tap-busy t_net_tap_busy
 check net-flood t_net_flood
 check net-kicks t_net_kicks
+check upcall-bootinfo-default t_upcall bootinfo "upcall: timeslice_ns 10000000"
+check upcall-bootinfo-timeslice t_upcall_timeslice
+check upcall-timer-before-setup t_upcall timer-before-setup "upcall: timer before setup: -22"
+check upcall-none t_upcall_none
+check upcall-timer t_upcall_timer
+check upcall-masked t_upcall masked "upcall: upcalls while masked: 0" "upcall: pending: 1" \
+	"pith: stats: upcalls_deferred 1"
+check upcall-fault t_upcall fault "upcall: fault vector 6" "upcall: fault vector 14" \
+	"upcall: fault cr2 0" "upcall: fault error 4" "upcall: faults 2"
+check upcall-stack-overflow t_hostile_upcall_stack
+check upcall-signal t_upcall_signal signal "upcall: host signals 16384" \
+	"pith: stats: upcalls_signal 1"
+check upcall-wait-signal t_upcall_signal wait-signal "upcall: waited ms < 5000: 1" \
+	"upcall: pending: 2" "upcall: host signals 16384"
 check fuzz t_fuzz
 finish

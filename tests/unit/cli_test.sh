@@ -49,6 +49,41 @@ test_run_usage() {
 	t_out_has "run --help" "Usage:"
 }
 
+# --timeslice DURATION: digits and a unit (ns, us, ms, s), more than 0, at most 10 s. A valid one
+# gets as far as opening the image (the boot info's timeslice_ns: tests/guests/run.sh).
+test_run_timeslice() {
+	t_run "$PITH" run --timeslice 10 x.pith
+	t_status "bare --timeslice" 125
+	t_err "bare --timeslice" "pith: --timeslice 10: missing unit; write e.g. 10ms or 500us"
+	t_run "$PITH" run --timeslice=0ms x.pith
+	t_err "zero --timeslice" "pith: --timeslice 0ms: must be longer than 0; write e.g. 10ms"
+	t_run "$PITH" run --timeslice 10001ms x.pith
+	t_err "long --timeslice" \
+		"pith: --timeslice 10001ms: longer than the maximum, 10s; write e.g. 10ms"
+	t_run "$PITH" run --timeslice 99999999999999999999s x.pith
+	t_err "overflowing --timeslice" \
+		"pith: --timeslice 99999999999999999999s: longer than the maximum, 10s; write e.g. 10ms"
+	t_run "$PITH" run --timeslice 5m x.pith
+	t_err "unknown --timeslice unit" \
+		"pith: --timeslice 5m: unknown unit 'm'; use ns, us, ms or s, e.g. 10ms"
+	t_run "$PITH" run --timeslice 1.5ms x.pith
+	t_err "fractional --timeslice" \
+		"pith: --timeslice 1.5ms: no fractions; use a smaller unit, e.g. 1500us"
+	t_run "$PITH" run --timeslice -5ms x.pith
+	t_err "negative --timeslice" \
+		"pith: --timeslice '-5ms': not a duration; write e.g. 10ms or 500us"
+	t_run "$PITH" run --timeslice
+	t_err "--timeslice without value" \
+		"pith: run: --timeslice needs a duration, e.g. --timeslice 10ms$USE"
+	for d in 1ns 500us 10ms 10s 10000000000ns; do
+		t_run "$PITH" run --timeslice "$d" "$T_DIR/none.pith"
+		t_err "--timeslice $d accepted" \
+			"pith: $T_DIR/none.pith cannot be opened: No such file or directory; check the path"
+	done
+	t_run "$PITH" help
+	t_out_has "help lists --timeslice" "--timeslice DURATION"
+}
+
 test_inspect_pith_image() {
 	t_run "$PITH" inspect "$FIX/tiny.elf"
 	t_status "inspect tiny" 0
@@ -404,6 +439,7 @@ EOF
 
 test_usage
 test_run_usage
+test_run_timeslice
 test_run_net_usage
 test_inspect_pith_image
 test_inspect_other

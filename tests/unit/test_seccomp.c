@@ -29,9 +29,12 @@ static int vm_fd, kick_fd, wake_fd, backend_fd;
 /* With disks: their eventfds and two disk files (the second one opened read-only, as :ro). */
 static int blk_kick_fd, blk_wake_fd, disk_rw_fd, disk_ro_fd;
 
+#define TIMER_ID 5 /* the upcall timer's kernel id: the filter only compares the number */
+
 static int install_monitor(void)
 {
-	struct seccomp_vcpu v = {.vcpu_fd = vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1};
+	struct seccomp_vcpu v = {
+	    .vcpu_fd = vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1, .timer_id = TIMER_ID};
 	char err[256];
 
 	if (seccomp__install(&v, false, err, sizeof(err)) < 0) {
@@ -223,6 +226,54 @@ static void clocks(void)
 	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &d, NULL);
 }
 
+static void clock_get(void)
+{
+	struct timespec t;
+
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+}
+
+/* The upcall timer (PITH_HC_TIMER) and taking the signals KVM_RUN left pending. */
+static void settime(int id)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+
+	syscall(SYS_timer_settime, id, 0, &its, NULL);
+}
+static void settime_ours(void)
+{
+	settime(TIMER_ID);
+}
+static void settime_other(void)
+{
+	settime(TIMER_ID + 1);
+}
+static void settime_high_bits(void)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+
+	syscall(SYS_timer_settime, 0x100000000L | TIMER_ID, 0, &its, NULL);
+}
+static void timer_create_call(void)
+{
+	int id;
+
+	syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &id);
+}
+static void sigtimedwait_call(void)
+{
+	struct timespec t = {0, 0};
+	uint64_t set = 1ULL << (SIGTERM - 1);
+
+	syscall(SYS_rt_sigtimedwait, &set, NULL, &t, 8);
+}
+static void sigprocmask_call(void)
+{
+	uint64_t set = 0;
+
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8);
+}
+
 /* The NIC's calls (fds whose reads would block are non-blocking eventfds). */
 static void ppoll_call(void)
 {
@@ -297,7 +348,7 @@ static void readv_kick(void)
 
 static void net_trials(void)
 {
-	trial("no NIC: ppoll", false, ppoll_call);
+	trial("no NIC: ppoll (the wait hypercall)", true, ppoll_call);
 	trial("no NIC: KVM_IOEVENTFD on the VM fd", false, ioeventfd_vm);
 	install = install_monitor_net;
 	trial("NIC: KVM_RUN", true, run);
@@ -562,8 +613,15 @@ int main(void)
 	trial("KVM_GET_SREGS, request with high bits", true, get_sregs_hi);
 	trial("write to fd 1", true, write1);
 	trial("write to fd 2", true, write2);
-	trial("clock_gettime and clock_nanosleep", true, clocks);
+	trial("clock_gettime", true, clock_get);
+	trial("clock_nanosleep (the wait sleeps in ppoll)", false, clocks);
 	trial("exit", true, exit_call);
+	trial("timer_settime on the upcall timer", true, settime_ours);
+	trial("timer_settime on another timer", false, settime_other);
+	trial("timer_settime with high bits in the id", false, settime_high_bits);
+	trial("timer_create", false, timer_create_call);
+	trial("rt_sigtimedwait", true, sigtimedwait_call);
+	trial("rt_sigprocmask", false, sigprocmask_call);
 
 	trial("KVM_GET_FPU", false, get_fpu);
 	trial("ioctl on another fd", false, other_fd);

@@ -26,7 +26,6 @@
 #define EFER_LME       (1ULL << 8)
 #define EFER_LMA       (1ULL << 10)
 #define EFER_NXE       (1ULL << 11)
-#define XCR0_WANT      0x7ULL /* x87 | SSE | AVX */
 
 /* syscall MSRs (SDM Vol. 3A, 5.8.8) */
 #define MSR_STAR   0xc0000081
@@ -111,7 +110,7 @@ static int msrs__set(struct kvm *kvm)
 
 static int xcr0__set(struct kvm *kvm, uint64_t supported)
 {
-	struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = XCR0_WANT & supported}}};
+	struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = X86_XCR0_WANT & supported}}};
 
 	if (!supported)
 		return 0;

@@ -14,6 +14,9 @@
  */
 #define X86_BOOT_RFLAGS 0x2ULL
 
+/* The XCR0 bits the monitor enables, of those the host supports: x87 | SSE | AVX. */
+#define X86_XCR0_WANT 0x7ULL
+
 struct x86_boot {
 	uint64_t cr3;  /* root of the page tables */
 	uint64_t rip;  /* entry point */
