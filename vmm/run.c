@@ -21,6 +21,7 @@
 #include "net.h"
 #include "net_io.h"
 #include "print.h"
+#include "protect.h"
 #include "seccomp_filter.h"
 #include "stop.h"
 #include "upcall.h"
@@ -310,6 +311,7 @@ static void vm__print_stats(const struct vm *vm)
 	print__err("pith: stats: vm_exits_other_port %llu\n",
 		   (unsigned long long)vm->exits_other_port);
 	upcall__print_stats(vm);
+	protect__print_stats(vm);
 	net_dev__print_stats(vm);
 	blk_dev__print_stats(vm);
 }
@@ -356,16 +358,17 @@ static int vm__loop(struct vm *vm)
 /* Seccomp goes on last: after it, only the run loop's system calls are possible. */
 static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errlen)
 {
-	struct seccomp_vcpu fds = {
-	    .vcpu_fd = vm->kvm.vcpu_fd, .vm_fd = -1, .kick_fd = -1, .wake_fd = -1, .timer_id = -1};
+	struct seccomp_vcpu fds = {.vcpu_fd = vm->kvm.vcpu_fd,
+				   .vm_fd = vm->kvm.vm_fd, /* PITH_HC_PROTECT may re-create the slot */
+				   .kick_fd = -1,
+				   .wake_fd = -1,
+				   .timer_id = -1};
 
 	if (vm->net) {
-		fds.vm_fd = vm->kvm.vm_fd;
 		fds.kick_fd = vm->net->io.kick_fd;
 		fds.wake_fd = vm->net->io.wake_fd;
 	}
 	if (vm->blk) {
-		fds.vm_fd = vm->kvm.vm_fd;
 		fds.disks = true;
 		fds.blk_kick_fd = vm->blk->io.kick_fd;
 		fds.blk_wake_fd = vm->blk->io.wake_fd;

@@ -39,6 +39,9 @@ static const struct named allowed_ioctls[] = {
 /* The VM ioctl of the NIC's setup hypercall: binding the doorbell port to its eventfd. */
 static const struct named allowed_vm_ioctls[] = {
     {KVM_IOEVENTFD, "KVM_IOEVENTFD"},
+    /* PITH_HC_PROTECT's page-table pool reset deletes and re-creates the memory slot, which
+       makes KVM drop its shadow pages (vmm/hc_protect.c) */
+    {KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION"},
 };
 
 /*
