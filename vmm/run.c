@@ -359,7 +359,8 @@ static int vm__loop(struct vm *vm)
 static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errlen)
 {
 	struct seccomp_vcpu fds = {.vcpu_fd = vm->kvm.vcpu_fd,
-				   .vm_fd = vm->kvm.vm_fd, /* PITH_HC_PROTECT may re-create the slot */
+				   .vm_fd =
+				       vm->kvm.vm_fd, /* PITH_HC_PROTECT may re-create the slot */
 				   .kick_fd = -1,
 				   .wake_fd = -1,
 				   .timer_id = -1};

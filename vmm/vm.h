@@ -42,7 +42,7 @@ struct vm {
 	struct net_dev *net;	       /* the NIC (net_dev.c), or NULL */
 	struct pith_net_info net_info; /* what boot info says about it */
 	struct blk_dev *blk;	       /* the disks (blk_dev.c), or NULL */
-	struct upcall_state *upcall;   /* upcalls, the guest's timer (upcall.c), NULL before setup */
+	struct upcall_state *upcall; /* upcalls, the guest's timer (upcall.c), NULL before setup */
 	struct protect_state *protect; /* guard pages, page-table pool (hc_protect.c), or NULL */
 };
 

@@ -8,16 +8,22 @@
 struct pith_ksiginfo {
 	int32_t signo, errno_, code, pad;
 	union {
-		struct { int32_t pid; uint32_t uid; } kill;   /* SI_USER, SI_TKILL */
-		struct { int32_t tid, overrun; uint64_t value; } timer; /* SI_TIMER */
-		uint64_t addr;				       /* faults */
+		struct {
+			int32_t pid;
+			uint32_t uid;
+		} kill; /* SI_USER, SI_TKILL */
+		struct {
+			int32_t tid, overrun;
+			uint64_t value;
+		} timer;       /* SI_TIMER */
+		uint64_t addr; /* faults */
 		uint8_t bytes[112];
 	} f;
 };
 
 struct pith_sigthread {
-	uint64_t mask;	  /* blocked signals: bit (n - 1) for signal n */
-	uint64_t pending; /* thread-directed pending signals */
+	uint64_t mask;		       /* blocked signals: bit (n - 1) for signal n */
+	uint64_t pending;	       /* thread-directed pending signals */
 	struct pith_ksiginfo info[64]; /* siginfo of each pending thread-directed signal */
 	uint64_t saved_mask;	       /* sigsuspend/pselect: mask to restore after delivery */
 	int restore_mask;	       /* saved_mask is valid */

@@ -110,7 +110,8 @@ static int msrs__set(struct kvm *kvm)
 
 static int xcr0__set(struct kvm *kvm, uint64_t supported)
 {
-	struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = X86_XCR0_WANT & supported}}};
+	struct kvm_xcrs x = {.nr_xcrs = 1,
+			     .xcrs = {{.xcr = 0, .value = X86_XCR0_WANT & supported}}};
 
 	if (!supported)
 		return 0;
