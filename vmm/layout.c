@@ -132,17 +132,15 @@ static uint64_t images__end(const struct elf_image *const *img, unsigned nimg)
 	return end;
 }
 
-int layout__build(struct layout *l, uint64_t ram_size, const struct elf_image *const *img,
+int layout__build(struct layout *l, uint64_t mem_size, const struct elf_image *const *img,
 		  unsigned nimg, char *err, size_t errlen)
 {
-	uint64_t pool = layout__pt_pool_size(ram_size), end = images__end(img, nimg);
-	uint64_t mem_size = ram_size > pool ? ram_size - pool : 0;
-	uint64_t stack = layout__stack_size(mem_size);
+	uint64_t end = images__end(img, nimg), stack = layout__stack_size(mem_size);
 
 	l->n = 0;
 	l->mem_size = mem_size;
 	l->pt_pool_start = mem_size;
-	l->pt_pool_end = ram_size;
+	l->pt_pool_end = mem_size + layout__pt_pool_size(mem_size);
 	if (nimg > LAYOUT_MAX_IMAGES) {
 		snprintf(err, errlen, "%u images to lay out, at most %d; this is a bug in pith",
 			 nimg, LAYOUT_MAX_IMAGES);
@@ -151,9 +149,9 @@ int layout__build(struct layout *l, uint64_t ram_size, const struct elf_image *c
 	if (end + PITH_PAGE_SIZE + stack > mem_size) {
 		snprintf(err, errlen,
 			 "guest memory too small: %llu KiB, the image needs %llu KiB plus %llu KiB "
-			 "of stack and %llu KiB of page tables; give the guest more memory",
-			 (unsigned long long)(ram_size / KIB), (unsigned long long)(end / KIB),
-			 (unsigned long long)(stack / KIB), (unsigned long long)(pool / KIB));
+			 "of stack; give the guest more memory",
+			 (unsigned long long)(mem_size / KIB), (unsigned long long)(end / KIB),
+			 (unsigned long long)(stack / KIB));
 		return -1;
 	}
 	if (nimg == 2 && images__overlap(img[0], img[1])) {

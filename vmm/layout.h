@@ -37,11 +37,12 @@ struct layout_range {
 struct layout {
 	struct layout_range r[LAYOUT_MAX_RANGES]; /* sorted by start, not overlapping */
 	unsigned n;
-	uint64_t mem_size; /* what the guest sees (boot info): RAM without the page-table pool */
+	uint64_t mem_size; /* the guest's RAM (pith run --mem, boot info): [0, mem_size) */
 	uint64_t heap_start, heap_end;
 	uint64_t stack_top;
-	/* [pt_pool_start, pt_pool_end): the top of RAM, never mapped for the guest, where the
-	   monitor builds the page tables that PITH_HC_PROTECT needs (vmm/hc_protect.c). */
+	/* [pt_pool_start, pt_pool_end): right above the guest's RAM, in the same memory slot but
+	   never mapped for the guest, where the monitor builds the page tables that
+	   PITH_HC_PROTECT needs (vmm/hc_protect.c). It costs the host only the pages used. */
 	uint64_t pt_pool_start, pt_pool_end;
 };
 
@@ -52,8 +53,8 @@ uint64_t layout__stack_size(uint64_t mem_size);
 uint64_t layout__pt_pool_size(uint64_t ram);
 
 /*
- * Lay out ram_size bytes of guest RAM (the pool at the top, then the guest's part) for one image,
- * or for the compat kernel (img[0]) plus a program (img[1]). Returns 0, or -1 with "<what>; <what
+ * Lay out mem_size bytes of guest RAM, and the page-table pool above it, for one image, or for
+ * the compat kernel (img[0]) plus a program (img[1]). Returns 0, or -1 with "<what>; <what
  * to do>" in err (images overlapping, memory too small, more than LAYOUT_MAX_IMAGES images or
  * LAYOUT_MAX_RANGES ranges).
  */

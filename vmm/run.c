@@ -97,6 +97,7 @@ static int vm__map_memory(struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)size);
 		return -1;
 	}
+	size += layout__pt_pool_size(size); /* the monitor's page-table pool, above the guest's RAM */
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
 	if (p == MAP_FAILED) {
@@ -122,7 +123,7 @@ static int vm__fill_memory(struct vm *vm, char *err, size_t errlen)
 		img[1] = &vm->image;
 		n = 2;
 	}
-	if (layout__build(&vm->layout, vm->mem.size, img, n, err, errlen) < 0)
+	if (layout__build(&vm->layout, vm->cfg->mem_size, img, n, err, errlen) < 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++)
 		if (load__image(img[i], &vm->mem) < 0 || load__protect(img[i], &vm->mem) < 0) {
@@ -163,7 +164,7 @@ static int vm__build(struct vm *vm, struct kvm_memslot *slot, struct timer *t, c
 	timer__step(t, "image");
 	if (kvm__create_vm(&vm->kvm, err, errlen) < 0)
 		return -1;
-	kvm__enable_local_apic(&vm->kvm, vm->cfg->mem_size);
+	kvm__enable_local_apic(&vm->kvm, vm->mem.size); /* RAM and the page-table pool */
 	timer__step(t, "create-vm");
 	if (vm__map_memory(vm, err, errlen) < 0)
 		return -1;

@@ -97,6 +97,12 @@ static inline void pith_io_notify(void)
 		pith_sched_ops->io_notify();
 }
 
+/*
+ * A write found no reader (a pipe, a shut-down stream): SIGPIPE for the calling thread, as
+ * signal(7). Without the signal component the write only fails with EPIPE.
+ */
+void pith_raise_sigpipe(void);
+
 /* The calling thread's id: 1 without the sched component. */
 static inline int pith_current_tid(void)
 {

@@ -45,6 +45,8 @@ static long file_transfer(struct pith_file *f, const struct iovec *iov, int iovc
 	for (;;) {
 		long n = op(f, iov, iovcnt, total), err;
 
+		if (n == -EPIPE && write_side)
+			pith_raise_sigpipe(); /* write(2): a pipe or socket with no reader */
 		if (n != -EAGAIN || (f->flags & O_NONBLOCK))
 			return n;
 		err = pith_file_wait(f, write_side ? EPOLLOUT : EPOLLIN, timeout);

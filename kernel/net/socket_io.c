@@ -88,6 +88,8 @@ static long sock_send(struct pith_file *f, const struct iovec *iov, int iovcnt, 
 				return done;
 			continue;
 		}
+		if (n == -EPIPE && !done && !(flags & MSG_NOSIGNAL))
+			pith_raise_sigpipe(); /* send(2): EPIPE, and SIGPIPE unless MSG_NOSIGNAL */
 		if (n != -EAGAIN || nonblock)
 			return done ? (long)done : n;
 		if (!waited)

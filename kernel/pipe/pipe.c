@@ -75,7 +75,7 @@ static long pipe_readv(struct pith_file *f, const struct iovec *iov, int iovcnt,
 }
 
 /*
- * No reader: -EPIPE (no SIGPIPE yet: there are no signals). A write of at most PIPE_BUF bytes
+ * No reader: -EPIPE (fd's write path raises SIGPIPE when the signal component is linked). A write of at most PIPE_BUF bytes
  * is atomic (all or -EAGAIN); a larger one takes what fits.
  */
 static long pipe_writev(struct pith_file *f, const struct iovec *iov, int iovcnt, size_t total)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arch/x86_64/cpu.h"
 #include "core/core.h"
 #include "core/kstate.h"
 #include "proc/futex.h"
@@ -10,6 +11,15 @@
 #include "time/wait.h"
 
 #define NS_PER_SEC 1000000000ULL
+
+/*
+ * Weak: musl's exit path wakes futexes, so every program links this file, but only a program
+ * that reads the clock (musl's timed waits do) can ask for a timeout: a program that never
+ * does (one that just returns) need not link the time component.
+ */
+#pragma weak pith_time_monotonic_ns
+#pragma weak pith_time_realtime_ns
+#pragma weak pith_io_wait
 
 /* a + b, UINT64_MAX (no deadline) on overflow. */
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -40,6 +50,7 @@ static int wait_deadline(struct pith_futex_req *r, const struct timespec *uts, i
 		return 0;
 	if (!pith_user_readable(uts, sizeof(*uts)))
 		return -EFAULT;
+	PITH_ASSERT_MSG(pith_time_monotonic_ns, "futex: a timeout without the time component");
 	memcpy(&ts, uts, sizeof(ts));
 	if (ts.tv_sec < 0 || (unsigned long)ts.tv_nsec >= NS_PER_SEC)
 		return -EINVAL;
@@ -211,6 +222,11 @@ static long wait_alone(const struct pith_futex_req *r)
 {
 	if (pith_futex_load(r->uaddr) != r->val)
 		return -EAGAIN;
+	while (!pith_io_wait) { /* no timeout (see above) and no waker: forever, in the monitor */
+		struct pith_hc_wait call = {.timeout_ns = UINT64_MAX};
+
+		pith_hypercall(PITH_HC_WAIT, &call);
+	}
 	while (pith_time_monotonic_ns() < r->deadline)
 		pith_io_wait(r->deadline);
 	return -ETIMEDOUT;

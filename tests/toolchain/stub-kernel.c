@@ -25,6 +25,21 @@ long pith_syscall_any(long n, long a, long b, long c, long d, long e, long f)
 	return pith_syscall(n, a, b, c, d, e, f);
 }
 
+/* musl's __clone and __unmapself call the scheduler directly (musl/overrides). */
+int pith_clone(int (*fn)(void *), void *stack, int flags, void *arg, int *ptid, void *tls,
+	       int *ctid)
+{
+	(void)fn, (void)stack, (void)flags, (void)arg, (void)ptid, (void)tls, (void)ctid;
+	return -STUB_ENOSYS;
+}
+
+void pith_unmapself(void *base, unsigned long size)
+{
+	(void)base, (void)size;
+	for (;;)
+		;
+}
+
 /*
  * The image's entry. The real kernel prepares the initial stack and enters musl's _start; the
  * stand-in only references it, so that --gc-sections keeps main and what it calls.

@@ -189,10 +189,10 @@ static void test_memory_size(const struct elf_image *img, uint64_t mem_size)
 	const struct elf_image *imgs[1] = {img};
 	char err[256] = "";
 	struct layout l;
-	uint64_t cr3 = 0;
-	void *p = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+	uint64_t cr3 = 0, total = mem_size + layout__pt_pool_size(mem_size); /* as vmm/run.c */
+	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	struct guest_mem m = {.base = p, .size = mem_size, .user_lo = PITH_BOOTINFO_BASE};
+	struct guest_mem m = {.base = p, .size = total, .user_lo = PITH_BOOTINFO_BASE};
 
 	if (!CHECKF(p != MAP_FAILED, "map %#llx bytes", (unsigned long long)mem_size))
 		return;
@@ -204,7 +204,7 @@ static void test_memory_size(const struct elf_image *img, uint64_t mem_size)
 		check_named(&m, cr3, &l);
 		check_pool(&m, cr3, &l);
 	}
-	munmap(p, mem_size);
+	munmap(p, total);
 }
 
 /* Whether port is usable at CPL3 (SDM Vol. 1, 19.5.2): its bit inside the TSS limit and clear. */

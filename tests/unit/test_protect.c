@@ -126,16 +126,17 @@ static int fixture_init(struct fixture *f, uint64_t ram)
 {
 	const struct elf_image *imgs[1] = {&image};
 	char err[256] = "";
-	void *p = mmap(NULL, ram, PROT_READ | PROT_WRITE,
+	uint64_t total = ram + layout__pt_pool_size(ram); /* the pool sits above RAM (vmm/run.c) */
+	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	memset(f, 0, sizeof(*f));
 	if (!CHECK(p != MAP_FAILED))
 		return -1;
-	f->m = (struct guest_mem){.base = p, .size = ram, .user_lo = PITH_BOOTINFO_BASE};
+	f->m = (struct guest_mem){.base = p, .size = total, .user_lo = PITH_BOOTINFO_BASE};
 	f->p = calloc(1, sizeof(*f->p));
-	f->live = calloc(ram / PG, 1);
-	f->snap = malloc(ram);
+	f->live = calloc(total / PG, 1);
+	f->snap = malloc(total);
 	if (!CHECKF(layout__build(&f->l, ram, imgs, 1, err, sizeof(err)) == 0, "%s", err) ||
 	    !CHECK(x86_desc__write(&f->m) == 0) ||
 	    !CHECKF(x86_paging__build(&f->l, &f->m, &f->cr3, err, sizeof(err)) == 0, "%s", err))
