@@ -23,7 +23,7 @@ FSUNIT_DEPS = $(wildcard tests/fs/unit/host/*.[ch] tests/fs/unit/host/arch/x86_6
 
 FS_UNIT_TESTS += test_bcache test_blk_ring
 FSUNIT_SRCS_test_bcache := $(FSUNIT_DISK)
-FSUNIT_SRCS_test_blk_ring := kernel/blk/blk.c kernel/blk/stats.c kernel/core/counter.c \
+FSUNIT_SRCS_test_blk_ring := kernel/blk/blk.c kernel/blk/stats.c kernel/core/counter.c kernel/core/kstate.c \
 			     kernel/time/wait.c
 
 $(FSUNIT_B)/test_%: tests/fs/unit/test_%.c $(FSUNIT_DEPS) | $(B)/.deps

@@ -12,7 +12,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Itests/net
 	       -Ikernel -Itests/lib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS = tests/net/fuzz/fuzz_frames.c $(wildcard kernel/net/*.c) \
 	    tests/net/unit/host/net_host.c tests/net/unit/host/frames.c kernel/fd/iov.c \
-	    tests/lib/kernel_host.c kernel/core/counter.c \
+	    tests/lib/kernel_host.c kernel/core/counter.c kernel/core/kstate.c \
 	    $(if $(wildcard kernel/net/dhcp.c),,tests/net/unit/host/no_dhcp.c)
 FUZZ_HDRS = $(wildcard kernel/*/*.h tests/net/unit/host/*.h tests/net/unit/host/arch/x86_64/*.h) \
 	    tests/lib/kernel_host.h

@@ -9,7 +9,7 @@ NETUNIT_B := $(B)/tests/net/unit
 NETUNIT_CFLAGS = $(HOSTCFLAGS) -Itests/net/unit/host -Ikernel -Itests/lib -O1 \
 		 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 NETUNIT_HOST := tests/net/unit/host/net_host.c tests/net/unit/host/frames.c kernel/fd/iov.c \
-		tests/lib/test.c tests/lib/kernel_host.c kernel/core/counter.c
+		tests/lib/test.c tests/lib/kernel_host.c kernel/core/counter.c kernel/core/kstate.c
 NETUNIT_HDRS := $(wildcard tests/net/unit/host/*.h tests/net/unit/host/arch/x86_64/*.h \
 		kernel/*/*.h) tests/lib/test.h tests/lib/kernel_host.h include/pith/abi.h
 NETUNIT_LOWER := $(addprefix kernel/net/,arp.c checksum.c eth.c frag.c icmp.c ipv4.c netif.c \
