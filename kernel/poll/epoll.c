@@ -291,13 +291,17 @@ PITH_SYSCALL4(epoll_wait, int, epfd, struct epoll_event *, events, int, maxevent
 	return ep_wait(epfd, events, maxevents, pith_poll_deadline_ms(timeout));
 }
 
-/* The sigmask is checked, not applied yet (poll/poll.h). */
+/* The sigmask replaces the thread's for the wait (poll/poll.h). */
 PITH_SYSCALL6(epoll_pwait, int, epfd, struct epoll_event *, events, int, maxevents, int, timeout,
 	      const void *, sigmask, unsigned long, sigsetsize)
 {
 	long err = pith_poll_sigmask_check(sigmask, sigsetsize);
 
-	return err ? err : ep_wait(epfd, events, maxevents, pith_poll_deadline_ms(timeout));
+	if (err)
+		return err;
+	pith_poll_sigmask_begin(sigmask);
+	return pith_poll_sigmask_end(
+	    sigmask, ep_wait(epfd, events, maxevents, pith_poll_deadline_ms(timeout)));
 }
 
 /* Readable when some queued item is really ready now. */

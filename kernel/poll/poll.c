@@ -49,6 +49,23 @@ uint64_t pith_poll_left_ns(uint64_t deadline)
 	return now < deadline ? deadline - now : 0;
 }
 
+/* Weak: linked only by programs that use signals. */
+extern void pith_signal_mask_temp(uint64_t mask) __attribute__((weak));
+extern void pith_signal_mask_restore(void) __attribute__((weak));
+
+void pith_poll_sigmask_begin(const void *set)
+{
+	if (set && pith_signal_mask_temp)
+		pith_signal_mask_temp(*(const uint64_t *)set);
+}
+
+long pith_poll_sigmask_end(const void *set, long ret)
+{
+	if (set && ret != -EINTR && pith_signal_mask_restore)
+		pith_signal_mask_restore();
+	return ret;
+}
+
 long pith_poll_sigmask_check(const void *set, unsigned long size)
 {
 	if (!set)
@@ -108,7 +125,8 @@ PITH_SYSCALL5(ppoll, struct pollfd *, fds, unsigned long, nfds, struct timespec 
 		n = pith_poll_deadline_ts(tsp, &deadline);
 	if (n)
 		return n;
-	n = do_poll(fds, nfds, deadline);
+	pith_poll_sigmask_begin(sigmask);
+	n = pith_poll_sigmask_end(sigmask, do_poll(fds, nfds, deadline));
 	if (tsp && (n >= 0 || n == -EINTR) && pith_user_writable(tsp, sizeof(*tsp))) {
 		left = pith_poll_left_ns(deadline);
 		tsp->tv_sec = (time_t)(left / NS_PER_SEC);

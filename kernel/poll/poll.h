@@ -26,9 +26,16 @@ uint64_t pith_poll_left_ns(uint64_t deadline);
 
 /*
  * The sigmask arguments of ppoll/pselect6/epoll_pwait: checked as Linux does (size must be 8:
- * -EINVAL; the set readable: -EFAULT) but not applied during the wait yet (the signal component
- * offers no helper for a temporary mask): a signal blocked by the caller's mask still blocks.
+ * -EINVAL; the set readable: -EFAULT).
  */
 long pith_poll_sigmask_check(const void *set, unsigned long size);
+
+/*
+ * Apply a checked sigmask (NULL: none) for the wait, and end it with the wait's result: the
+ * caller's mask comes back now, or, after -EINTR, once the handlers have run (signal(7); Linux's
+ * restore_saved_sigmask_unless). Without the signal component no handler exists: nothing to do.
+ */
+void pith_poll_sigmask_begin(const void *set);
+long pith_poll_sigmask_end(const void *set, long ret);
 
 #endif

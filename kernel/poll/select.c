@@ -137,32 +137,39 @@ PITH_SYSCALL5(select, int, nfds, fd_set *, in, fd_set *, out, fd_set *, ex, stru
 	return n;
 }
 
-/* The sixth argument: {const sigset_t *set; size_t size}, checked, not applied (poll/poll.h). */
-static long sigarg_check(const void *arg)
+/* The sixth argument: {const sigset_t *set; size_t size}; *set gets the checked set or NULL. */
+static long sigarg_check(const void *arg, const void **set)
 {
 	const struct {
 		const void *set;
 		unsigned long size;
 	} *a = arg;
+	long err;
 
+	*set = NULL;
 	if (!a)
 		return 0;
 	if (!pith_user_readable(a, sizeof(*a)))
 		return -EFAULT;
-	return pith_poll_sigmask_check(a->set, a->size);
+	err = pith_poll_sigmask_check(a->set, a->size);
+	if (!err)
+		*set = a->set;
+	return err;
 }
 
 PITH_SYSCALL6(pselect6, int, nfds, fd_set *, in, fd_set *, out, fd_set *, ex, struct timespec *, ts,
 	      const void *, sig)
 {
 	uint64_t deadline, left;
+	const void *set = NULL;
 	long n = pith_poll_deadline_ts(ts, &deadline);
 
 	if (!n)
-		n = sigarg_check(sig);
+		n = sigarg_check(sig, &set);
 	if (n)
 		return n;
-	n = run_select(nfds, in, out, ex, deadline);
+	pith_poll_sigmask_begin(set);
+	n = pith_poll_sigmask_end(set, run_select(nfds, in, out, ex, deadline));
 	if (ts && (n >= 0 || n == -EINTR) && pith_user_writable(ts, sizeof(*ts))) {
 		left = pith_poll_left_ns(deadline);
 		ts->tv_sec = (time_t)(left / NS_PER_SEC);

@@ -44,6 +44,15 @@ void pith_signal_host(uint64_t bits);
  */
 __attribute__((noreturn)) void pith_signal_fault(struct pith_upcall_frame *f);
 
+/*
+ * The sigmask argument of ppoll, pselect6 and epoll_pwait (Linux's set_user_sigmask and
+ * restore_saved_sigmask_unless): mask_temp blocks `mask` instead of the thread's mask for the
+ * call; a call that returns -EINTR leaves the old mask to come back after the handlers run at
+ * syscall exit (as sigsuspend), any other result calls mask_restore at once.
+ */
+void pith_signal_mask_temp(uint64_t mask);
+void pith_signal_mask_restore(void);
+
 /* Send sig to the process (kill) or to one thread (tgkill); 0 or -errno. */
 int pith_signal_send_process(int sig, const struct pith_ksiginfo *info);
 int pith_signal_send_thread(struct pith_thread *t, int sig, const struct pith_ksiginfo *info);

@@ -143,6 +143,27 @@ PITH_SYSCALL2(rt_sigsuspend, const uint64_t *, mask, size_t, sigsetsize)
 	return wait_for_signal();
 }
 
+void pith_signal_mask_temp(uint64_t mask)
+{
+	struct pith_sigthread *st = self_sig();
+
+	st->saved_mask = st->mask; /* as sigsuspend: back after a handler ran (deliver.c) */
+	st->restore_mask = 1;
+	st->mask = mask & ~PITH_SIG_UNBLOCKABLE;
+	pith_sig_mask_changed();
+}
+
+void pith_signal_mask_restore(void)
+{
+	struct pith_sigthread *st = self_sig();
+
+	if (!st->restore_mask)
+		return;
+	st->mask = st->saved_mask;
+	st->restore_mask = 0;
+	pith_sig_mask_changed();
+}
+
 PITH_SYSCALL0(pause)
 {
 	return wait_for_signal();

@@ -2,11 +2,13 @@
 #include "suite.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What the last handler call saw. */
@@ -221,6 +223,42 @@ int case_sigsuspend(char *why)
 	      thread_id());
 	CHECK(sigismember(&now, SIGUSR1) == 1, "sigsuspend did not restore the mask");
 	signal(SIGUSR1, SIG_DFL);
+	return PASS;
+}
+
+/* ---- ppoll's sigmask: a blocked pending signal interrupts a ppoll that unblocks it -------- */
+
+int case_ppoll_sigmask(char *why)
+{
+	struct timespec ts = {.tv_sec = 2};
+	sigset_t none, now;
+	uint64_t t0;
+	int rc, e;
+
+	CHECK_SYS(handle(SIGUSR1, 0));
+	CHECK_SYS(set_mask(SIG_BLOCK, SIGUSR1));
+	CHECK_SYS(raise(SIGUSR1)); /* pending, blocked */
+	sigemptyset(&none);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	errno = 0;
+	rc = ppoll(NULL, 0, &ts, &none);
+	e = errno;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	CHECK_SYS(set_mask(SIG_UNBLOCK, SIGUSR1));
+	signal(SIGUSR1, SIG_DFL);
+	CHECK(rc == -1 && e == EINTR, "ppoll returned %d (%s), want -1 EINTR", rc, err_name(e));
+	CHECK(now_ns(CLOCK_MONOTONIC) - t0 < 1000000000ull,
+	      "ppoll waited %llu ms for a pending signal",
+	      (unsigned long long)((now_ns(CLOCK_MONOTONIC) - t0) / 1000000));
+	CHECK(atomic_load(&seen.calls) == 1, "%d handler calls, want 1", atomic_load(&seen.calls));
+	CHECK(sigismember(&now, SIGUSR1) == 1, "ppoll did not restore the mask");
+	errno = 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = 10000000;
+	rc = ppoll(NULL, 0, &ts, &none); /* times out: the mask comes back at once */
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	CHECK(rc == 0, "ppoll with nothing pending returned %d (%s)", rc, err_name(errno));
+	CHECK(sigismember(&now, SIGUSR1) == 0, "the mask after a timed-out ppoll changed");
 	return PASS;
 }
 

@@ -51,6 +51,7 @@ static const struct test_case cases[] = {
     {"sigprocmask", case_sigprocmask},
     {"sigwait", case_sigwait},
     {"sigsuspend", case_sigsuspend},
+    {"ppoll_sigmask", case_ppoll_sigmask},
     {"altstack", case_altstack},
     {"eintr", case_eintr},
     {"restart", case_restart},

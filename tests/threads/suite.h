@@ -67,7 +67,7 @@ case_fn case_pipe_block, case_udp_block, case_preempt, case_cond_timed_mono;
 case_fn case_cond_timed_real, case_futex_timeout;
 /* signals.c */
 case_fn case_raise, case_kill_self, case_pthread_kill, case_sigprocmask, case_sigwait;
-case_fn case_sigsuspend, case_altstack, case_eintr, case_restart;
+case_fn case_sigsuspend, case_ppoll_sigmask, case_altstack, case_eintr, case_restart;
 /* timers.c */
 case_fn case_alarm, case_setitimer, case_timer_signal, case_timer_thread;
 
