@@ -18,7 +18,7 @@ KTEST_FD_SRCS := kernel/console/rw.c kernel/console/console.c kernel/fd/fd.c ker
 		 kernel/fd/iov.c kernel/fd/rw.c kernel/core/kstate.c tests/kernel/fd_stubs.c
 KTEST_SRCS_test_console_rw := $(KTEST_FD_SRCS)
 KTEST_SRCS_test_kmalloc := kernel/mem/kmalloc.c kernel/mem/pages.c
-KTEST_SRCS_test_fdpoll := $(KTEST_FD_SRCS) kernel/fd/ctl.c kernel/pipe/pipe.c kernel/pipe/ring.c \
+KTEST_SRCS_test_fdpoll := $(KTEST_FD_SRCS) tests/kernel/fd_flatmem.c kernel/fd/ctl.c kernel/pipe/pipe.c kernel/pipe/ring.c \
 			  kernel/pipe/eventfd.c kernel/poll/poll.c kernel/poll/select.c \
 			  kernel/poll/epoll.c
 KTEST_SRCS_test_usermem := kernel/core/usermem.c

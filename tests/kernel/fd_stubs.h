@@ -16,4 +16,9 @@ extern int (*stub_wait_hook)(uint64_t deadline_ns);
 /* Blocks pith_kmalloc handed out and not yet freed. */
 extern long stub_kmalloc_live;
 
+/* SYS(name, args...): call pith_sys_<name> with its arguments, the rest 0. */
+#define SYS(name, ...) sys_(pith_sys_##name, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define sys_(fn, a, b, c, d, e, f, ...)                                                            \
+	fn((long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
 #endif

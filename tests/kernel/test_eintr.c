@@ -14,29 +14,11 @@
 
 #define SYSCALLS(X)                                                                                \
 	X(read)                                                                                    \
-	X(write) X(pipe2) X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create1) X(epoll_ctl)     \
+	X(write)                                                                                   \
+	X(pipe2) X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create1) X(epoll_ctl)              \
 	    X(epoll_wait) X(nanosleep) X(clock_nanosleep) X(close)
 #define DECLARE(name) long pith_sys_##name(long a, long b, long c, long d, long e, long f);
 SYSCALLS(DECLARE)
-
-#define SYS(name, ...) sys_(pith_sys_##name, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
-#define sys_(fn, a, b, c, d, e, f, ...)                                                            \
-	fn((long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
-
-bool pith_user_readable(const void *p, size_t len)
-{
-	return !len || (uintptr_t)p >= 4096;
-}
-
-bool pith_user_writable(const void *p, size_t len)
-{
-	return pith_user_readable(p, len);
-}
-
-void pith_console_out(int fd, const void *buf, size_t len)
-{
-	(void)fd, (void)buf, (void)len;
-}
 
 int pith_time_clock_ns(int clock, uint64_t *ns)
 {

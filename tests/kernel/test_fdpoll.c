@@ -19,30 +19,11 @@
 	X(read)                                                                                    \
 	X(write)                                                                                   \
 	X(close)                                                                                   \
-	X(dup) X(dup2) X(dup3) X(fcntl) X(ioctl) X(fstat) X(lseek) X(pipe2) X(eventfd2) X(poll)    \
-	    X(select) X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(pread64)
+	X(dup)                                                                                     \
+	X(dup2) X(dup3) X(fcntl) X(ioctl) X(fstat) X(lseek) X(pipe2) X(eventfd2) X(poll) X(select) \
+	    X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(pread64)
 #define DECLARE(name) long pith_sys_##name(long a, long b, long c, long d, long e, long f);
 SYSCALLS(DECLARE)
-
-#define SYS(name, ...) sys_(pith_sys_##name, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
-#define sys_(fn, a, b, c, d, e, f, ...)                                                            \
-	fn((long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
-
-/* Everything is mapped but the first page. */
-bool pith_user_readable(const void *p, size_t len)
-{
-	return !len || (uintptr_t)p >= 4096;
-}
-
-bool pith_user_writable(const void *p, size_t len)
-{
-	return pith_user_readable(p, len);
-}
-
-void pith_console_out(int fd, const void *buf, size_t len)
-{
-	(void)fd, (void)buf, (void)len;
-}
 
 static void pipe_(int fds[2], int flags)
 {
