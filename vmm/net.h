@@ -103,12 +103,6 @@ int net_dev__init(struct vm *vm, struct pith_net_info *info, char *err, size_t e
 /* The PITH_HC_NET_SETUP hypercall's work: check the rings, start the I/O thread. */
 int net_dev__setup(struct vm *vm, uint64_t tx_ring, uint64_t rx_ring);
 
-/*
- * The wait hypercall's sleep when a NIC exists: until timeout_ns pass or the I/O thread ends
- * the wait. Returns at once if it already did since the last wait.
- */
-void net_dev__wait(struct vm *vm, uint64_t timeout_ns);
-
 /* Prints the monitor's NIC statistics (pith run --stats) to stderr. */
 void net_dev__print_stats(const struct vm *vm);
 

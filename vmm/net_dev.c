@@ -128,17 +128,6 @@ int net_dev__setup(struct vm *vm, uint64_t tx_ring, uint64_t rx_ring)
 	return 0;
 }
 
-void net_dev__wait(struct vm *vm, uint64_t timeout_ns)
-{
-	struct pollfd p = {.fd = vm->net->io.wake_fd, .events = POLLIN};
-	struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000u),
-			      .tv_nsec = (long)(timeout_ns % 1000000000u)};
-	uint64_t v;
-
-	if (ppoll(&p, 1, &ts, NULL) > 0 && read(p.fd, &v, sizeof(v)) < 0)
-		return; /* another wake-up drained it: nothing to do */
-}
-
 static void stat__print(const char *name, const uint64_t *v)
 {
 	print__err("pith: stats: %s %llu\n", name,
