@@ -254,6 +254,7 @@ int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->net.tap_fd = -1;
+	cfg->ready_fd = -1;
 	p.net = (struct run_net_args){.cfg = &cfg->net, .err = err, .errlen = errlen};
 	cfg->mem_size = RUN_ARGS_DEFAULT_MEM;
 	cfg->timeslice_ns = RUN_ARGS_DEFAULT_TIMESLICE;

@@ -356,6 +356,16 @@ static int vm__loop(struct vm *vm)
 	}
 }
 
+/* Tell whoever waits on cfg->ready_fd (pith run -d) that the start succeeded. */
+static void vm__signal_ready(const struct vmm_config *cfg)
+{
+	if (cfg->ready_fd < 0)
+		return;
+	if (write(cfg->ready_fd, "R", 1) != 1)
+		print__err("pith: cannot signal the start: %s\n", strerror(errno));
+	close(cfg->ready_fd);
+}
+
 /* Seccomp goes on last: after it, only the run loop's system calls are possible. */
 static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errlen)
 {
@@ -389,6 +399,7 @@ static int vm__lock_down(struct vm *vm, struct timer *t, char *err, size_t errle
 		return -1;
 	if (vm->blk && blk_dev__start(vm, err, errlen) < 0)
 		return -1;
+	vm__signal_ready(vm->cfg);
 	if (seccomp__install(&fds, vm->cfg->verbose, err, errlen) < 0)
 		return -1;
 	timer__step(t, "seccomp");

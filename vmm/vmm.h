@@ -27,6 +27,9 @@ struct vmm_config {
 	bool stats;	       /* --stats: print the monitor's and the guest's counters at exit */
 	struct blk_config blk; /* the disks (count 0: none) */
 	uint64_t timeslice_ns; /* --timeslice: the guest's preemption time slice (0: 10 ms) */
+	int ready_fd; /* -1, or an fd the monitor writes one byte ('R') to and closes once the VM
+			 and its devices are set up, just before the guest's first instruction
+			 (pith run -d: the caller learns that the start succeeded) */
 };
 
 /*
