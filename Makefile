@@ -59,6 +59,7 @@ include vmm/build.mk
 include cli/build.mk
 include tests/build.mk
 include examples/build.mk
+include bench/build.mk
 
 toolchain: $(TOOLCHAIN)
 

@@ -7,17 +7,17 @@
 .PHONY: examples
 examples: $(B)/hello.pith $(B)/make-demo/demo $(B)/httpd.pith $(B)/httpd-native $(B)/kv.pith
 
-$(B)/hello.pith: examples/hello/hello.c $(PITH) | all
+$(B)/hello.pith: examples/hello/hello.c $(PITH) $(TOOLCHAIN) | all
 	$(PITH) build -o $@ $<
 
-$(B)/kv.pith: examples/kv/kv.c $(PITH) | all
+$(B)/kv.pith: examples/kv/kv.c $(PITH) $(TOOLCHAIN) | all
 	$(PITH) build -o $@ $<
 
-$(B)/httpd.pith: examples/httpd/httpd.c $(PITH) | all
+$(B)/httpd.pith: examples/httpd/httpd.c $(PITH) $(TOOLCHAIN) | all
 	$(PITH) build -o $@ $<
 
 # `make run`'s site: the same server with examples/httpd/www as its root filesystem.
-$(B)/site.pith: examples/httpd/httpd.c $(wildcard examples/httpd/www/*) $(PITH) | all
+$(B)/site.pith: examples/httpd/httpd.c $(wildcard examples/httpd/www/*) $(PITH) $(TOOLCHAIN) | all
 	$(PITH) build --rootfs examples/httpd/www -o $@ $<
 
 $(B)/httpd-native: examples/httpd/httpd.c | $(B)/.deps
