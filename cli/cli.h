@@ -11,6 +11,11 @@ int build_cmd__main(int argc, char **argv);
 int run_cmd__main(int argc, char **argv);
 int inspect_cmd__main(int argc, char **argv);
 int disk_cmd__main(int argc, char **argv);
+int ps_cmd__main(int argc, char **argv);
+int logs_cmd__main(int argc, char **argv);
+int stop_cmd__main(int argc, char **argv);
+int kill_cmd__main(int argc, char **argv);
+int rm_cmd__main(int argc, char **argv);
 
 /* Print the full usage text (pith help) on stdout. */
 void cli__help(void);

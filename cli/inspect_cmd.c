@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pith/abi.h>
 
 #include "elf.h"
+#include "instance.h"
 #include "rootfs.h"
 
 /* Byte totals by kind of segment. */
@@ -206,8 +208,117 @@ static int inspect(const char *path)
 	return 0;
 }
 
+/* A JSON string: the text with quotes, backslashes and control characters escaped. */
+static void json__string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* "key": "value" from the config, then a comma and newline. */
+static void json__config(const struct instance *inst, const char *key)
+{
+	char v[INSTANCE_PATH_MAX];
+
+	printf("  \"%s\": ", key);
+	json__string(instance__get(inst, key, v, sizeof(v)));
+	printf(",\n");
+}
+
+/* The guest's arguments (args=, escaped words) as a JSON array of strings. */
+static void json__args(const struct instance *inst)
+{
+	char v[8192], word[8192];
+	const char *p = instance__get(inst, "args", v, sizeof(v));
+
+	printf("  \"args\": [");
+	for (int first = 1; *p; first = 0) {
+		size_t n = 0;
+
+		for (; *p && *p != ' ' && n < sizeof(word) - 1; p++) {
+			unsigned hex;
+
+			if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &hex) == 1) {
+				word[n++] = (char)hex;
+				p += 3;
+			} else if (p[0] == '\\' && p[1] == '\\') {
+				word[n++] = '\\';
+				p++;
+			} else {
+				word[n++] = *p;
+			}
+		}
+		word[n] = 0;
+		printf("%s", first ? "" : ", ");
+		json__string(word);
+		if (*p == ' ')
+			p++;
+	}
+	printf("],\n");
+}
+
+/* The record: config, state, processes, exit. */
+static void json__instance(struct instance *inst)
+{
+	static const char *const keys[] = {"id", "name", "image", "ports", "net"};
+	char state[64], log[INSTANCE_PATH_MAX + 16], v[64];
+	bool running;
+
+	instance__state_text(inst, state, sizeof(state));
+	running = instance__state(inst) == INSTANCE_RUNNING;
+	printf("{\n");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json__config(inst, keys[i]);
+	json__args(inst);
+	printf("  \"mem\": %s,\n", instance__get(inst, "mem", v, sizeof(v)));
+	printf("  \"created\": %s,\n", instance__get(inst, "created", v, sizeof(v)));
+	printf("  \"rm\": %s,\n",
+	       *instance__get(inst, "rm", v, sizeof(v)) == '1' ? "true" : "false");
+	printf("  \"detached\": %s,\n",
+	       *instance__get(inst, "detached", v, sizeof(v)) == '1' ? "true" : "false");
+	printf("  \"state\": ");
+	json__string(state);
+	printf(",\n  \"running\": %s,\n", running ? "true" : "false");
+	printf("  \"pid\": %ld,\n", inst->has_run ? inst->run.monitor_pid : 0L);
+	printf("  \"keeper_pid\": %ld,\n", inst->has_run ? inst->run.keeper_pid : 0L);
+	printf("  \"started\": %llu,\n", (unsigned long long)inst->run.started);
+	if (inst->has_exit && inst->exit.status >= 0)
+		printf("  \"exit_status\": %d,\n  \"exit_signal\": %d,\n", inst->exit.status,
+		       inst->exit.signal);
+	else
+		printf("  \"exit_status\": null,\n  \"exit_signal\": null,\n");
+	printf("  \"finished\": %llu,\n", (unsigned long long)inst->exit.finished);
+	printf("  \"log\": ");
+	json__string(instance__log_path(inst, log, sizeof(log)));
+	printf("\n}\n");
+}
+
+/* pith inspect INSTANCE: the record as JSON; 0, or 1 if there is no such instance. */
+static int inspect_instance(const char *ref)
+{
+	struct instance inst;
+
+	if (instance__find(&inst, ref) != 0)
+		return 1;
+	json__instance(&inst);
+	instance__free(&inst);
+	return 0;
+}
+
 int inspect_cmd__main(int argc, char **argv)
 {
+	struct stat st;
+
 	if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
 		cli__help();
 		return 0;
@@ -218,5 +329,7 @@ int inspect_cmd__main(int argc, char **argv)
 		return cli__usage_error("inspect: one image at a time (got %d arguments)", argc);
 	if (argv[0][0] == '-')
 		return cli__usage_error("inspect: unknown option '%s'", argv[0]);
-	return inspect(argv[0]);
+	if (stat(argv[0], &st) < 0 && (strchr(argv[0], '/') || strstr(argv[0], ".pith")))
+		return inspect(argv[0]); /* a path that is not there: the image error as before */
+	return stat(argv[0], &st) == 0 ? inspect(argv[0]) : inspect_instance(argv[0]);
 }

@@ -1,4 +1,5 @@
-/* The pith command: dispatches build, run, inspect, disk, help and --version. */
+/* The pith command: dispatches build, run, inspect, disk, ps, logs, stop, kill, rm, help and
+   --version. */
 #include "cli.h"
 
 #include <fcntl.h>
@@ -13,8 +14,13 @@ static const char help_text[] =
     "Usage:\n"
     "  pith build [-o OUT] [--rootfs DIR] [--copy SRC:DEST]... [CC-FLAGS...] SOURCE.c...\n"
     "  pith run [OPTIONS] [--] IMAGE [--] [ARGS...]\n"
-    "  pith inspect IMAGE\n"
+    "  pith inspect IMAGE|INSTANCE\n"
     "  pith disk create [--force] FILE SIZE\n"
+    "  pith ps [-a] [-q]\n"
+    "  pith logs [-f] INSTANCE\n"
+    "  pith stop [-t DURATION] INSTANCE...\n"
+    "  pith kill [-s SIGNAL] INSTANCE...\n"
+    "  pith rm [-f] INSTANCE...\n"
     "  pith help\n"
     "  pith --version\n"
     "\n"
@@ -57,6 +63,12 @@ static const char help_text[] =
     "  --dns A.B.C.D         its name server\n"
     "  --mac XX:XX:XX:XX:XX:XX  its MAC address (default: a random local one)\n"
     "  --mtu N               its MTU, 576..9000 (default 1500)\n"
+    "Instances (default: none of these; the run is not recorded anywhere):\n"
+    "  -d, --detach          run in the background: print the instance's id once the guest\n"
+    "                        started, and exit 0 (its output goes to pith logs)\n"
+    "  --name NAME           register the run as instance NAME ([a-zA-Z0-9][a-zA-Z0-9_.-]*,\n"
+    "                        at most 63 characters; taken until pith rm)\n"
+    "  --rm                  remove the instance when it ends\n"
     "Disks (default: none):\n"
     "  --disk FILE[:MOUNTPOINT][:ro]\n"
     "                        the ext2 image FILE (its size a multiple of 512) as a disk,\n"
@@ -70,9 +82,27 @@ static const char help_text[] =
     "library OS components linked in, its root filesystem (--rootfs) and its number of\n"
     "symbols.\n"
     "\n"
+    "pith ps lists the running instances (-a: also the ended ones; -q: only their ids);\n"
+    "pith logs prints an instance's output (-f: and follows it until the instance ends);\n"
+    "pith stop sends SIGTERM, then SIGKILL after DURATION (default 10s; ms or s; 0: at once)\n"
+    "and waits for the end; pith kill sends SIGNAL (default KILL); pith rm removes ended\n"
+    "instances (-f: kills running ones first); pith inspect INSTANCE prints its record as\n"
+    "JSON. INSTANCE is a name, an id or a unique prefix of an id. The state lives in\n"
+    "$PITH_STATE_DIR, else /run/pith (root) or $XDG_RUNTIME_DIR/pith.\n"
+    "\n"
     "pith disk create makes FILE, a sparse file of SIZE bytes (at least 1M, with a unit as for\n"
     "--mem), formatted ext2 with the host's mkfs.ext2 (Debian package e2fsprogs). It refuses\n"
     "to replace an existing FILE unless --force is given.\n";
+
+/* The operations commands (issue 6): cli/ps_cmd.c, logs_cmd.c, stop_cmd.c, rm_cmd.c. */
+static const struct {
+	const char *name;
+	int (*main)(int argc, char **argv);
+} ops_cmds[] = {{"ps", ps_cmd__main},
+		{"logs", logs_cmd__main},
+		{"stop", stop_cmd__main},
+		{"kill", kill_cmd__main},
+		{"rm", rm_cmd__main}};
 
 void cli__help(void)
 {
@@ -133,6 +163,9 @@ int main(int argc, char **argv)
 		return inspect_cmd__main(argc - 2, argv + 2);
 	if (strcmp(cmd, "disk") == 0)
 		return disk_cmd__main(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof(ops_cmds) / sizeof(ops_cmds[0]); i++)
+		if (strcmp(cmd, ops_cmds[i].name) == 0)
+			return ops_cmds[i].main(argc - 2, argv + 2);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		cli__help();
 		return 0;

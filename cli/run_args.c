@@ -1,6 +1,7 @@
 /* The arguments of `pith run`: options, the image, the guest's argv and environment. */
 #include "run_args.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 struct parser {
 	struct vmm_config *cfg;
+	struct run_ops *ops; /* NULL: the operations options are unknown ones */
 	char **env; /* the guest environment being built: entries point into argv or host_env */
 	int envc;
 	char *const *host_env;
@@ -167,6 +169,59 @@ static int take_flag(struct parser *p, const char *a)
 	return 1;
 }
 
+int run_args__duration(const char *text, uint64_t *ns)
+{
+	const char *unit;
+
+	if (strcmp(text, "0") == 0) {
+		*ns = 0;
+		return 0;
+	}
+	return duration__parse(text, ns, &unit);
+}
+
+bool run_args__valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > RUN_NAME_MAX || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+/* -d, --name, --rm: 1 taken, 0 not one of them, RUN_ARGS_ERROR (message in err). */
+static int take_ops_option(struct parser *p, int argc, char **argv, int *i)
+{
+	char *a = argv[*i], *val = NULL;
+	int m;
+
+	if (!p->ops)
+		return 0;
+	if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
+		p->ops->detach = true;
+		return 1;
+	}
+	if (strcmp(a, "--rm") == 0) {
+		p->ops->rm = true;
+		return 1;
+	}
+	m = run_args__option_value(argc, argv, i, "--name", NULL, &val);
+	if (m < 0)
+		return fail(p, "run: --name needs a name, e.g. --name web1; see 'pith help'");
+	if (m == 0)
+		return 0;
+	if (!run_args__valid_name(val))
+		return fail(p,
+			    "run: --name '%s': a name is a letter or digit, then letters, digits, "
+			    "'_', '.' or '-', at most %d characters",
+			    val, RUN_NAME_MAX);
+	p->ops->name = val;
+	return 1;
+}
+
 /* The option at argv[*i] (an argument starting with '-', before the image). */
 static int take_option(struct parser *p, int argc, char **argv, int *i)
 {
@@ -177,6 +232,9 @@ static int take_option(struct parser *p, int argc, char **argv, int *i)
 		return RUN_ARGS_HELP;
 	if (take_flag(p, a))
 		return RUN_ARGS_OK;
+	m = take_ops_option(p, argc, argv, i);
+	if (m != 0)
+		return m > 0 ? RUN_ARGS_OK : RUN_ARGS_ERROR;
 	m = run_args__option_value(argc, argv, i, "--mem", NULL, &val);
 	if (m > 0)
 		return take_mem(p, val);
@@ -249,9 +307,18 @@ static int parse_all(struct parser *p, int argc, char **argv)
 int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *host_env, char *err,
 		    size_t errlen)
 {
-	struct parser p = {.cfg = cfg, .host_env = host_env, .err = err, .errlen = errlen};
+	return run_args__parse_ops(cfg, NULL, argc, argv, host_env, err, errlen);
+}
+
+int run_args__parse_ops(struct vmm_config *cfg, struct run_ops *ops, int argc, char **argv,
+			char *const *host_env, char *err, size_t errlen)
+{
+	struct parser p = {
+	    .cfg = cfg, .ops = ops, .host_env = host_env, .err = err, .errlen = errlen};
 	int rc;
 
+	if (ops)
+		*ops = (struct run_ops){0};
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->net.tap_fd = -1;
 	cfg->ready_fd = -1;

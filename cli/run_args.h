@@ -30,6 +30,31 @@ int run_args__parse(struct vmm_config *cfg, int argc, char **argv, char *const *
 
 void run_args__free(struct vmm_config *cfg);
 
+#define RUN_NAME_MAX 63 /* --name: at most this many characters */
+
+/* The options of `pith run` that are not the monitor's: the operations commands' (issue 6). */
+struct run_ops {
+	bool detach;	  /* -d, --detach: start in the background, print the id */
+	bool rm;	  /* --rm: remove the instance once it ended */
+	const char *name; /* --name NAME (validated), or NULL */
+};
+
+/*
+ * As run_args__parse, also taking -d/--detach, --name NAME and --rm (before the image) into ops
+ * (zeroed first). run_args__parse refuses them as unknown options.
+ */
+int run_args__parse_ops(struct vmm_config *cfg, struct run_ops *ops, int argc, char **argv,
+			char *const *host_env, char *err, size_t errlen);
+
+/* Whether name is a valid instance name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters. */
+bool run_args__valid_name(const char *name);
+
+/*
+ * A duration as --timeslice takes it (digits and a unit: ns, us, ms or s; "0" alone is 0), in
+ * ns. Returns 0, or -1 if text is not one.
+ */
+int run_args__duration(const char *text, uint64_t *ns);
+
 /* Internal to cli/run_args.c and cli/run_net_args.c. */
 
 /*

@@ -128,3 +128,4 @@ include tests/fs/build.mk
 # Threads, preemption and signals: the pthreads/signals suite natively and in Pith, host signals
 # to the run, --timeslice, --stats and --trace (tests/threads/); `make bench-threads`.
 include tests/threads/build.mk
+include tests/ops/build.mk

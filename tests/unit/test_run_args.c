@@ -396,8 +396,100 @@ static void test_net_errors_other(void)
 		     "run: --dns needs a network; add --net tap:NAME, --net user or -p HOST:GUEST");
 }
 
+/* Parse with the operations options (-d, --name, --rm); returns the result code. */
+static int parse_ops(struct vmm_config *cfg, struct run_ops *ops, char *err, char **args)
+{
+	int n = 0;
+
+	while (args[n])
+		n++;
+	err[0] = 0;
+	return run_args__parse_ops(cfg, ops, n, args, host_env, err, 256);
+}
+
+static void test_ops(void)
+{
+	struct vmm_config cfg;
+	struct run_ops ops;
+	char err[256];
+
+	if (CHECK(parse_ops(&cfg, &ops, err, ARGS("img")) == RUN_ARGS_OK)) {
+		CHECK(!ops.detach && !ops.rm && ops.name == NULL && cfg.ready_fd == -1);
+		run_args__free(&cfg);
+	}
+	if (CHECKF(parse_ops(&cfg, &ops, err,
+			     ARGS("-d", "--name", "web1", "--rm", "--mem", "8M", "img", "-d")) ==
+		       RUN_ARGS_OK,
+		   "%s", err)) {
+		CHECK(ops.detach && ops.rm && cfg.mem_size == 8ULL << 20);
+		CHECK_STR(ops.name, "web1");
+		CHECK(cfg.argc == 2 &&
+		      strcmp(cfg.argv[1], "-d") == 0); /* after the image: the guest's */
+		run_args__free(&cfg);
+	}
+	if (CHECK(parse_ops(&cfg, &ops, err, ARGS("--detach", "--name=a.b-c_9", "img")) == 0)) {
+		CHECK(ops.detach && !ops.rm);
+		CHECK_STR(ops.name, "a.b-c_9");
+		run_args__free(&cfg);
+	}
+	/* run_args__parse (the monitor's options only) does not know them */
+	expect_error(ARGS("-d", "img"), "run: unknown option '-d'; see 'pith help'");
+	expect_error(ARGS("--name", "x", "img"), "run: unknown option '--name'; see 'pith help'");
+	expect_error(ARGS("--rm", "img"), "run: unknown option '--rm'; see 'pith help'");
+}
+
+static void expect_ops_error(char **args, const char *want)
+{
+	struct vmm_config cfg;
+	struct run_ops ops;
+	char err[256];
+
+	CHECK(parse_ops(&cfg, &ops, err, args) == RUN_ARGS_ERROR);
+	CHECK_STR(err, want);
+}
+
+static void test_ops_names(void)
+{
+	static const char bad[] = "a letter or digit, then letters, digits, '_', '.' or '-', at "
+				  "most 63 characters";
+	char msg[256], n63[64], n64[65];
+
+	memset(n63, 'x', 63);
+	n63[63] = 0;
+	memset(n64, 'y', 64);
+	n64[64] = 0;
+	CHECK(run_args__valid_name("web1") && run_args__valid_name("9") &&
+	      run_args__valid_name(n63));
+	CHECK(!run_args__valid_name("") && !run_args__valid_name(n64));
+	CHECK(!run_args__valid_name("-x") && !run_args__valid_name(".x") &&
+	      !run_args__valid_name("_x"));
+	CHECK(!run_args__valid_name("a b") && !run_args__valid_name("a/b") &&
+	      !run_args__valid_name("é"));
+	expect_ops_error(ARGS("--name"),
+			 "run: --name needs a name, e.g. --name web1; see 'pith help'");
+	snprintf(msg, sizeof(msg), "run: --name 'a/b': a name is %s", bad);
+	expect_ops_error(ARGS("--name", "a/b", "img"), msg);
+	snprintf(msg, sizeof(msg), "run: --name '%s': a name is %s", n64, bad);
+	expect_ops_error(ARGS("--name", n64, "img"), msg);
+	expect_ops_error(ARGS("-d"), "run: no image given; see 'pith help'");
+}
+
+static void test_duration(void)
+{
+	uint64_t ns = 1;
+
+	CHECK(run_args__duration("0", &ns) == 0 && ns == 0);
+	CHECK(run_args__duration("500ms", &ns) == 0 && ns == 500000000ULL);
+	CHECK(run_args__duration("10s", &ns) == 0 && ns == 10000000000ULL);
+	CHECK(run_args__duration("10", &ns) < 0 && run_args__duration("", &ns) < 0);
+	CHECK(run_args__duration("1.5s", &ns) < 0 && run_args__duration("5m", &ns) < 0);
+}
+
 int main(void)
 {
+	test_ops();
+	test_ops_names();
+	test_duration();
 	test_argv();
 	test_env();
 	test_options();
