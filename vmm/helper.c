@@ -41,8 +41,8 @@ static int flag__is_set(_Atomic uint32_t *flag)
 /* Raw system calls only: usable in the helper, which shares the monitor's TLS (errno). */
 static void flag__wait(_Atomic uint32_t *flag)
 {
-	while (!flag__is_set(flag))
-		rawsys__call3(SYS_futex, (long)flag, FUTEX_WAIT_PRIVATE, 0);
+	while (!flag__is_set(flag)) /* timeout (the 4th argument) NULL: wait for the wake */
+		rawsys__call5(SYS_futex, (long)flag, FUTEX_WAIT_PRIVATE, 0, 0, 0);
 }
 
 /*
