@@ -262,8 +262,8 @@ static void rules__print(const struct seccomp_vcpu *v)
 	print__err("pith:   write(fd 1 or 2)\n");
 	for (size_t i = 0; i < COUNT(allowed_plain); i++)
 		print__err("pith:   %s\n", allowed_plain[i].name);
-	if (v->vm_fd >= 0)
-		print__err("pith:   ioctl(fd %d, KVM_IOEVENTFD)\n", v->vm_fd);
+	for (size_t i = 0; v->vm_fd >= 0 && i < COUNT(allowed_vm_ioctls); i++)
+		print__err("pith:   ioctl(fd %d, %s)\n", v->vm_fd, allowed_vm_ioctls[i].name);
 	if (net) {
 		print__err("pith:   write(fd %d: the NIC's doorbell eventfd)\n", v->kick_fd);
 		print__err("pith:   read(fd %d: the NIC's wake eventfd)\n", v->wake_fd);
