@@ -6,7 +6,8 @@
  * so that a benchmark can end it cleanly (`pith run --stats` prints its counters when the guest
  * exits); ROOT is the document root (default "/": with `pith build --rootfs DIR`, DIR's files).
  *
- * Paths: / and /index.html (a small page), /big (10,000,000 bytes generated at start-up: 100000
+ * Paths: / and /index.html (a small page), /big (10,000,000 bytes generated at its first request,
+ * so that an instance that never serves it does not pay its memory: 100000
  * lines of 100 bytes, line N is "%07u " then 91 letters starting at 'a' + N % 26 and running
  * through the alphabet, then '\n'), /stats (open connections, connections accepted, open file
  * descriptors and free memory, for leak tests). / and /index.html serve ROOT/index.html instead
@@ -221,9 +222,11 @@ static const char *path__body(const char *path, size_t plen, const char **type, 
 		return index_html;
 	}
 	if (plen == 4 && !memcmp(path, "/big", 4)) {
+		if (!srv.big)
+			srv.big = big_body__make();
 		*type = "application/octet-stream";
 		*len = (size_t)BIG_LINES * BIG_LINE;
-		return srv.big;
+		return srv.big; /* NULL (no memory): conn__route answers 503 */
 	}
 	if (plen == 6 && !memcmp(path, "/stats", 6))
 		return stats__text(len);
@@ -350,6 +353,8 @@ static void conn__route(struct conn *c, const char *m, size_t mlen, const char *
 	body = path__body(p, plen, &type, &len);
 	if (body)
 		conn__respond(c, 200, "OK", type, body, len, head);
+	else if (plen == 4 && !memcmp(p, "/big", 4))
+		conn__error(c, 503, "Service Unavailable");
 	else if (head)
 		conn__respond(c, 404, "Not Found", "text/plain", NULL, 10, true);
 	else
@@ -635,11 +640,10 @@ int main(int argc, char **argv)
 	}
 	server__root(argc > 3 ? argv[3] : (char[]){"/"});
 	signal(SIGPIPE, SIG_IGN);
-	srv.big = big_body__make();
 	srv.lfd = server__listen(port);
 	srv.ep = epoll_create1(0);
-	if (!srv.big || srv.lfd < 0 || srv.ep < 0) {
-		fprintf(stderr, "httpd: cannot start (memory, socket or epoll)\n");
+	if (srv.lfd < 0 || srv.ep < 0) {
+		fprintf(stderr, "httpd: cannot start (socket or epoll)\n");
 		return 1;
 	}
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &srv};
