@@ -91,6 +91,7 @@ struct net_stats {
 	uint64_t drop_rx_bad_desc;  /* a receive buffer outside guest RAM or too small */
 	uint64_t drop_rx_no_buffer; /* a frame arrived while the guest had posted no buffer */
 	uint64_t drop_tx_backend;   /* the backend refused a frame */
+	uint64_t drop_rx_arp_other; /* an ARP request for another address (static --ip only) */
 };
 
 /*

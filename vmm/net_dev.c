@@ -87,6 +87,7 @@ int net_dev__init(struct vm *vm, struct pith_net_info *info, char *err, size_t e
 		return -1;
 	dev->io.mem = &vm->mem;
 	dev->io.backend = &dev->backend;
+	dev->io.arp_ip = vm->cfg->net.dhcp ? 0 : vm->cfg->net.ip;
 	dev->vm_fd = vm->kvm.vm_fd;
 	vm->net =
 	    dev; /* run.c starts the I/O thread (net_io__start) once the fd table is its own */
@@ -151,4 +152,5 @@ void net_dev__print_stats(const struct vm *vm)
 	stat__print("net_drop_rx_bad_desc", &s->drop_rx_bad_desc);
 	stat__print("net_drop_rx_no_buffer", &s->drop_rx_no_buffer);
 	stat__print("net_drop_tx_backend", &s->drop_tx_backend);
+	stat__print("net_drop_rx_arp_other", &s->drop_rx_arp_other);
 }

@@ -165,8 +165,27 @@ static void *rx__buffer(struct net_io *io, const struct pith_net_desc *d, uint32
 }
 
 /*
+ * An ARP request (RFC 826) asking for another host's address: on a shared segment every guest
+ * gets every such broadcast, and waking a VM to drop it costs far more than a host kernel does.
+ * Only with a static address; announcements (sender address = target address) still pass, so
+ * the guest's cache keeps RFC 826's updates. Offsets: Ethernet header 14, ARP op at 14 + 6,
+ * sender protocol address at 14 + 14, target protocol address at 14 + 24.
+ */
+static bool rx__arp_for_other(const struct net_io *io, const uint8_t *f, size_t len)
+{
+	uint32_t spa, tpa;
+
+	if (!io->arp_ip || len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[20] != 0 || f[21] != 1)
+		return false;
+	memcpy(&spa, f + 28, 4);
+	memcpy(&tpa, f + 38, 4);
+	return tpa != io->arp_ip && tpa != spa;
+}
+
+/*
  * One receive slot: 1 filled, or skipped as a bad buffer (completed with len 0); 2 a frame too
- * big for the buffer was dropped (the slot stays free); 0 no frame now; -1 backend failed.
+ * big for the buffer, or an ARP request for another host, was dropped (the slot stays free); 0 no
+ * frame now; -1 backend failed.
  */
 static int rx__one(struct net_io *io, uint32_t idx)
 {
@@ -185,6 +204,10 @@ static int rx__one(struct net_io *io, uint32_t idx)
 		return n < 0 ? -1 : 0;
 	if ((size_t)n > cap) {
 		stat__add(&io->stats.drop_rx_bad_desc, 1);
+		return 2;
+	}
+	if (rx__arp_for_other(io, buf, (size_t)n)) { /* the slot stays free, the guest asleep */
+		stat__add(&io->stats.drop_rx_arp_other, 1);
 		return 2;
 	}
 	if (!io->backend->offloads)

@@ -38,6 +38,7 @@ struct net_io {
 	bool broken;	 /* the guest broke the ring protocol: no more frames move; see err */
 	char err[160];	 /* why the device stopped (printed once by the thread) */
 	struct net_stats stats;
+	uint32_t arp_ip; /* the guest's static address (network order), 0: unknown (DHCP) */
 };
 
 /* The device (net_dev.c): vm->net. */

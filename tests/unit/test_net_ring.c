@@ -1,4 +1,5 @@
 /* The NIC's ring logic (vmm/net_io.c) against a fake backend and hostile descriptors. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct fake {
 	unsigned nrecv;		      /* frames waiting */
 	size_t recv_len;	      /* their length */
 	int recv_rc;		      /* when < 0: recv fails */
+	const uint8_t *frame;	      /* if set: the frames' bytes (recv_len of them) */
 };
 
 static struct fake fake;
@@ -57,7 +59,10 @@ static ssize_t fake_recv(struct net_backend *b, struct pith_net_desc *d, void *b
 	if (!fake.nrecv)
 		return 0;
 	fake.nrecv--;
-	memset(buf, 0xab, fake.recv_len < cap ? fake.recv_len : cap);
+	if (fake.frame)
+		memcpy(buf, fake.frame, fake.recv_len < cap ? fake.recv_len : cap);
+	else
+		memset(buf, 0xab, fake.recv_len < cap ? fake.recv_len : cap);
 	return (ssize_t)fake.recv_len;
 }
 
@@ -314,6 +319,48 @@ static void test_wake(void)
 	CHECK_U64(io.stats.guest_wakes, 2);
 }
 
+/* An ARP request (RFC 826) from 10.0.0.9 for tpa, padded to 60 bytes. */
+static void arp_frame(uint8_t *f, uint8_t tpa_last, uint8_t spa_last)
+{
+	static const uint8_t head[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0,
+				       9,    0x08, 0x06, 0,    1,    0x08, 0, 6, 4, 0, 1};
+
+	memset(f, 0, 60);
+	memcpy(f, head, sizeof(head));
+	memcpy(f + 28, (uint8_t[]){10, 0, 0, spa_last}, 4);
+	memcpy(f + 38, (uint8_t[]){10, 0, 0, tpa_last}, 4);
+}
+
+/* With a static address, ARP requests for other hosts never reach the guest (nor wake it). */
+static void test_rx_arp_filter(void)
+{
+	uint8_t f[60];
+
+	setup(0, 0);
+	io.arp_ip = htonl(0x0a000005); /* 10.0.0.5 */
+	for (unsigned i = 0; i < 4; i++)
+		rx_post(BUFS_AT + i * 4096u, 2048);
+	fake.frame = f;
+	arp_frame(f, 7, 9); /* who has 10.0.0.7: dropped */
+	fake.nrecv = 3;
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 0);
+	CHECK_U64(io.stats.drop_rx_arp_other, 3);
+	CHECK_U64(wake_count(), 0);
+	arp_frame(f, 5, 9); /* who has 10.0.0.5: delivered */
+	fake.nrecv = 1;
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 1);
+	arp_frame(f, 9, 9); /* an announcement: delivered */
+	fake.nrecv = 1;
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 1);
+	io.arp_ip = 0; /* DHCP: no filter */
+	arp_frame(f, 7, 9);
+	fake.nrecv = 1;
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 1);
+	CHECK_U64(io.stats.drop_rx_arp_other, 3);
+	CHECK_U64(io.stats.rx_frames, 3);
+	fake.frame = NULL;
+}
+
 int main(void)
 {
 	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -333,6 +380,7 @@ int main(void)
 	test_rx_basic();
 	test_rx_hostile();
 	test_rx_too_big();
+	test_rx_arp_filter();
 	test_wake();
 	return test__done();
 }
