@@ -15,7 +15,7 @@
 # (1 GiB written and read natively and in Pith, 100000 random reads, 10000 small files); compare
 # and density: see their usage comments (density goes up to the machine's instance limit).
 
-BENCH_PACKAGES := crun qemu-system-x86 wrk hyperfine gnuplot-nox cpio busybox-static cloc curl jq xz-utils
+BENCH_PACKAGES := crun qemu-system-x86 wrk hyperfine gnuplot-nox cpio cloc curl jq xz-utils
 BENCHES ?= compare density surface boot net fs threads
 PITH_RESULTS ?= $(abspath $(B)/bench/results)
 export PITH_RESULTS
