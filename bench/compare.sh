@@ -12,7 +12,7 @@
 #   --no-vm      leave out the Linux VM and the QEMU floor; --no-tap: leave out pith-tap
 # Needs root, /dev/kvm, a built Pith (make all: build/bin/pith and its libraries), gcc,
 # musl-gcc, jq, crun, wrk, passt; for the Linux VM
-# bench/lib/linuxvm.sh and what it needs (qemu-system-x86, busybox-static, cpio).
+# bench/lib/linuxvm.sh and what it needs (qemu-system-x86, cpio, xz-utils).
 # Writes the tables on stdout and $PITH_RESULTS/compare.{tsv,md} (default build/bench/results).
 # Environment: PITH (default build/bin/pith), PITH_RESULTS, LINUXVM_LIB (default
 # bench/lib/linuxvm.sh: the Linux VM and QEMU floor subjects, written separately).
@@ -498,12 +498,13 @@ figures_table() {
 	fig_row "httpd: requests/s (wrk)" httpd.requests_per_s 0
 }
 
-# target_vs LABEL METRIC SUBJECT LIMIT UNIT DECIMALS: the target "SUBJECT / pith >= LIMIT".
+# target_vs LABEL METRIC SUBJECT LIMIT UNIT DECIMALS [BASE]: the target "SUBJECT / BASE >=
+# LIMIT", BASE a Pith column (default pith).
 target_vs() {
-	local p v r
-	p=$(val "$2" pith) v=$(val "$2" "$3")
+	local b=${7:-pith} p v r
+	p=$(val "$2" "$b") v=$(val "$2" "$3")
 	r=$(ratio "$v" "$p")
-	md_row "$1" "pith $(fmt "$p" "$6") $5, $3 $(fmt "$v" "$6") $5: $3/pith = $r" \
+	md_row "$1" "$b $(fmt "$p" "$6") $5, $3 $(fmt "$v" "$6") $5: $3/$b = $r" \
 		"$(at_least "$r" "$4")"
 }
 
@@ -522,6 +523,10 @@ targets_table() {
 		ms 3
 	target_vs "httpd: first response >= 100x faster than the Linux VM" \
 		httpd.first_response_ms linuxvm 100 ms 3
+	target_vs "httpd over a tap: first response >= 10x faster than crun" \
+		httpd.first_response_ms crun 10 ms 3 pith-tap
+	target_vs "httpd over a tap: first response >= 100x faster than the Linux VM" \
+		httpd.first_response_ms linuxvm 100 ms 3 pith-tap
 }
 
 # runs_line: how many runs of each subject succeeded, per measurement.

@@ -34,7 +34,7 @@ count_all() {
 # ratio A B: A / B with 2 decimals, "-" when either is not a positive number.
 ratio() {
 	awk -v re="$NUM_RE" -v a="$1" -v b="$2" 'BEGIN {
-		if (a ~ re && b ~ re && a > 0 && b > 0) printf "%.2f", a / b
+		if (a ~ re && b ~ re && a > 0 && b > 0) printf (a / b < 0.1 ? "%.3g" : "%.2f"), a / b
 		else print "-" }'
 }
 
