@@ -158,6 +158,10 @@ headline() {
 		httpd.first_response_ms ms crun pith MIN 10
 	target_ratio "httpd: first response at least 100x faster than the Linux VM" \
 		httpd.first_response_ms ms linuxvm pith MIN 100
+	target_ratio "httpd over a tap (no passt): first response at least 10x faster than crun" \
+		httpd.first_response_ms ms crun pith-tap MIN 10
+	target_ratio "httpd over a tap (no passt): at least 100x faster than the Linux VM" \
+		httpd.first_response_ms ms linuxvm pith-tap MIN 100
 	density_rows
 	surface_rows
 	echo
