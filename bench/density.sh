@@ -2,7 +2,7 @@
 # Density benchmark (issue 6): N httpd unikernels on one host against N crun containers of it.
 #
 # Usage: bench/density.sh [--quick] [--n "100 500 1000"] [--step 500] [--cap 3000]
-#                         [--floor-mib 2048] [--mem 14M] [--jobs 2] [--subjects "pith crun"]
+#                         [--floor-mib 2048] [--mem 8M] [--jobs 2] [--subjects "pith crun"]
 #                         [--bridge-size 1000] [--budget 900]
 #   --quick      N = 20 only (development)
 #   --n LIST     the N values always tried (default 100 500 1000); then N grows by --step up to
@@ -57,7 +57,7 @@ PITH_RESULTS=${PITH_RESULTS:-$ROOT/build/bench/results}
 PROBE=$ROOT/build/bench/density_probe
 ARGS=("$@")
 NS_LIST="100 500 1000"
-STEP=500 CAP=3000 FLOOR_MIB=2048 MEM=14M JOBS=2 SUBJECTS="pith crun" BRIDGE_SIZE=1000 BUDGET_S=900
+STEP=500 CAP=3000 FLOOR_MIB=2048 MEM=8M JOBS=2 SUBJECTS="pith crun" BRIDGE_SIZE=1000 BUDGET_S=900
 TAG=pden$$
 HUB=$TAG
 TMP=
