@@ -28,8 +28,9 @@ trap 'rm -rf "$TMP"' EXIT
 get() {
 	local f=$RESULTS/$1.tsv
 	[ -f "$f" ] || return 0
-	awk -F'\t' -v m="$2" -v s="$3" -v n="${4:--}" \
-		'$1 == m && $2 == s && $3 == n { v = $4 } END { if (v != "") print v }' "$f"
+	# without N, any n matches (compare.tsv puts its run counts there)
+	awk -F'\t' -v m="$2" -v s="$3" -v n="${4:-*}" \
+		'$1 == m && $2 == s && (n == "*" || $3 == n) { v = $4 } END { if (v != "") print v }' "$f"
 }
 
 # ns_of BENCH METRIC SUBJECT: the instance counts n a figure was measured for, ascending.

@@ -445,10 +445,9 @@ int signal__parse(const char *text)
 	return *text && !*end && n > 0 && n < 65 ? (int)n : -1;
 }
 
-int proc__start_time(long pid, unsigned long long *start)
+int proc__stat(long pid, char *buf, size_t len, const char **comm_end)
 {
-	char path[64], buf[1024], st;
-	const char *p;
+	char path[64];
 	ssize_t n;
 	int fd;
 
@@ -456,17 +455,26 @@ int proc__start_time(long pid, unsigned long long *start)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	*comm_end = strrchr(buf, ')');
+	return *comm_end ? 0 : -1;
+}
+
+int proc__start_time(long pid, unsigned long long *start)
+{
+	char buf[1024], st;
+	const char *p;
+
 	/* after ')': state (field 3), then fields 4..21, then starttime (22) */
-	if (!p || sscanf(p + 1,
-			 " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			 "%*s %*s %*s %llu",
-			 &st, start) != 2)
+	if (proc__stat(pid, buf, sizeof(buf), &p) < 0 ||
+	    sscanf(p + 1,
+		   " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %llu",
+		   &st, start) != 2)
 		return -1;
 	return st == 'Z' || st == 'X' ? -1 : 0;
 }

@@ -97,6 +97,13 @@ bool proc__alive(long pid, unsigned long long start);
 /* Field 22 of /proc/PID/stat (start time in clock ticks). 0 or -1. */
 int proc__start_time(long pid, unsigned long long *start);
 
+/*
+ * /proc/PID/stat read into buf (len bytes at most, NUL-terminated); *comm_end points at the ')'
+ * closing the command name (which may itself hold spaces and parentheses): the fields from the
+ * state (field 3) on follow it. 0, or -1 if the process is gone or the line is malformed.
+ */
+int proc__stat(long pid, char *buf, size_t len, const char **comm_end);
+
 uint64_t clock__realtime_ns(void);
 
 /* "SIGKILL" for 9 (or "signal N") in buf. */

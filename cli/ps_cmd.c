@@ -24,23 +24,13 @@ struct proc_table {
 
 static int proc__read(long pid, struct proc_info *pi)
 {
-	char path[64], buf[1024];
+	char buf[1024];
 	const char *open_paren, *close_paren;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc__stat(pid, buf, sizeof(buf), &close_paren) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
+	if (!open_paren || close_paren < open_paren)
 		return -1;
 	snprintf(pi->comm, sizeof(pi->comm), "%.*s", (int)(close_paren - open_paren - 1),
 		 open_paren + 1);

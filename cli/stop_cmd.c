@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pith/abi.h>
+
 #include "instance.h"
 #include "run_args.h"
 
@@ -81,10 +83,20 @@ static int stop__timeout(const char *text, uint64_t *ns)
 	return run_args__duration(text, ns);
 }
 
-int stop_cmd__main(int argc, char **argv)
+/* One option of stop or kill: its value parsed by parse into out (0, or -1 if malformed). */
+struct cmd_option {
+	const char *cmd, *lopt, *sopt, *usage;
+	int (*parse)(const char *text, void *out);
+	void *out;
+};
+
+/*
+ * The options before the instances: -h, and opt. Returns the index of the first instance, or
+ * -1 after printing the help (status 0), or -2 after a usage error (status 125).
+ */
+static int cmd__options(int argc, char **argv, const struct cmd_option *opt)
 {
-	uint64_t timeout = STOP_DEFAULT_NS;
-	int i, rc = 0;
+	int i;
 
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		char *val = NULL;
@@ -92,17 +104,48 @@ int stop_cmd__main(int argc, char **argv)
 
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			cli__help();
-			return 0;
+			return -1;
 		}
-		m = run_args__option_value(argc, argv, &i, "--time", "-t", &val);
-		if (m < 0 || (m > 0 && stop__timeout(val, &timeout) < 0))
-			return cli__usage_error(
-			    "stop: -t needs a duration, e.g. -t 10s or -t 500ms");
-		if (m == 0)
-			return cli__usage_error("stop: unknown option '%s'", argv[i]);
+		m = run_args__option_value(argc, argv, &i, opt->lopt, opt->sopt, &val);
+		if (m < 0 || (m > 0 && opt->parse(val, opt->out) < 0)) {
+			cli__usage_error("%s: %s", opt->cmd, opt->usage);
+			return -2;
+		}
+		if (m == 0) {
+			cli__usage_error("%s: unknown option '%s'", opt->cmd, argv[i]);
+			return -2;
+		}
 	}
-	if (i >= argc)
-		return cli__usage_error("stop: no instance given");
+	if (i >= argc) {
+		cli__usage_error("%s: no instance given", opt->cmd);
+		return -2;
+	}
+	return i;
+}
+
+static int timeout__parse(const char *text, void *out)
+{
+	return stop__timeout(text, out);
+}
+
+static int signal__parse_into(const char *text, void *out)
+{
+	int sig = signal__parse(text);
+
+	*(int *)out = sig;
+	return sig < 0 ? -1 : 0;
+}
+
+int stop_cmd__main(int argc, char **argv)
+{
+	uint64_t timeout = STOP_DEFAULT_NS;
+	const struct cmd_option opt = {
+	    "stop",	    "--time", "-t", "-t needs a duration, e.g. -t 10s or -t 500ms",
+	    timeout__parse, &timeout};
+	int i = cmd__options(argc, argv, &opt), rc = 0;
+
+	if (i < 0)
+		return i == -1 ? 0 : PITH_EXIT_ERROR;
 	for (; i < argc; i++)
 		rc |= stop__one(argv[i], timeout);
 	return rc;
@@ -126,25 +169,18 @@ static int kill__one(const char *ref, int sig)
 
 int kill_cmd__main(int argc, char **argv)
 {
-	int i, sig = SIGKILL, rc = 0;
+	int sig = SIGKILL;
+	const struct cmd_option opt = {
+	    "kill",
+	    "--signal",
+	    "-s",
+	    "-s needs a signal, a name such as TERM or KILL, or a number",
+	    signal__parse_into,
+	    &sig};
+	int i = cmd__options(argc, argv, &opt), rc = 0;
 
-	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
-		char *val = NULL;
-		int m;
-
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			cli__help();
-			return 0;
-		}
-		m = run_args__option_value(argc, argv, &i, "--signal", "-s", &val);
-		if (m < 0 || (m > 0 && (sig = signal__parse(val)) < 0))
-			return cli__usage_error(
-			    "kill: -s needs a signal, a name such as TERM or KILL, or a number");
-		if (m == 0)
-			return cli__usage_error("kill: unknown option '%s'", argv[i]);
-	}
-	if (i >= argc)
-		return cli__usage_error("kill: no instance given");
+	if (i < 0)
+		return i == -1 ? 0 : PITH_EXIT_ERROR;
 	for (; i < argc; i++)
 		rc |= kill__one(argv[i], sig);
 	return rc;
