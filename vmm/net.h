@@ -92,6 +92,7 @@ struct net_stats {
 	uint64_t drop_rx_no_buffer; /* a frame arrived while the guest had posted no buffer */
 	uint64_t drop_tx_backend;   /* the backend refused a frame */
 	uint64_t drop_rx_arp_other; /* an ARP request for another address (static --ip only) */
+	uint64_t drop_rx_ethertype; /* neither IPv4 nor ARP: the guest's stack speaks only those */
 };
 
 /*

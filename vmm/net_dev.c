@@ -153,4 +153,5 @@ void net_dev__print_stats(const struct vm *vm)
 	stat__print("net_drop_rx_no_buffer", &s->drop_rx_no_buffer);
 	stat__print("net_drop_tx_backend", &s->drop_tx_backend);
 	stat__print("net_drop_rx_arp_other", &s->drop_rx_arp_other);
+	stat__print("net_drop_rx_ethertype", &s->drop_rx_ethertype);
 }

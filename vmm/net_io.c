@@ -183,6 +183,18 @@ static bool rx__arp_for_other(const struct net_io *io, const uint8_t *f, size_t 
 }
 
 /*
+ * A frame the guest could only drop, and whose arrival would wake it: its drop counter, or NULL
+ * to deliver it. The guest's stack speaks IPv4 and ARP only (Ethernet II types 0x0800, 0x0806):
+ * on a bridge, the host's IPv6 neighbour discovery and MLD multicast reach every guest.
+ */
+static uint64_t *rx__unwanted(struct net_io *io, const uint8_t *f, size_t len)
+{
+	if (len < 14 || f[12] != 0x08 || (f[13] != 0x00 && f[13] != 0x06))
+		return &io->stats.drop_rx_ethertype;
+	return rx__arp_for_other(io, f, len) ? &io->stats.drop_rx_arp_other : NULL;
+}
+
+/*
  * One receive slot: 1 filled, or skipped as a bad buffer (completed with len 0); 2 a frame too
  * big for the buffer, or an ARP request for another host, was dropped (the slot stays free); 0 no
  * frame now; -1 backend failed.
@@ -192,6 +204,7 @@ static int rx__one(struct net_io *io, uint32_t idx)
 	struct pith_net_desc d = desc__load(io->rx, idx), o = {0};
 	uint32_t cap;
 	void *buf = rx__buffer(io, &d, &cap);
+	uint64_t *drop;
 	ssize_t n;
 
 	if (!buf) {
@@ -206,8 +219,9 @@ static int rx__one(struct net_io *io, uint32_t idx)
 		stat__add(&io->stats.drop_rx_bad_desc, 1);
 		return 2;
 	}
-	if (rx__arp_for_other(io, buf, (size_t)n)) { /* the slot stays free, the guest asleep */
-		stat__add(&io->stats.drop_rx_arp_other, 1);
+	drop = rx__unwanted(io, buf, (size_t)n);
+	if (drop) { /* the slot stays free, the guest asleep */
+		stat__add(drop, 1);
 		return 2;
 	}
 	if (!io->backend->offloads)

@@ -49,6 +49,16 @@ static int fake_send(struct net_backend *b, const struct pith_net_desc *d, const
 	return 1;
 }
 
+/* A frame of 0xab bytes typed IPv4 (the monitor drops types the guest does not speak). */
+static void fake_ipv4(uint8_t *buf, size_t len)
+{
+	memset(buf, 0xab, len);
+	if (len >= 14) {
+		buf[12] = 0x08;
+		buf[13] = 0x00;
+	}
+}
+
 static ssize_t fake_recv(struct net_backend *b, struct pith_net_desc *d, void *buf, size_t cap)
 {
 	(void)b;
@@ -62,7 +72,7 @@ static ssize_t fake_recv(struct net_backend *b, struct pith_net_desc *d, void *b
 	if (fake.frame)
 		memcpy(buf, fake.frame, fake.recv_len < cap ? fake.recv_len : cap);
 	else
-		memset(buf, 0xab, fake.recv_len < cap ? fake.recv_len : cap);
+		fake_ipv4(buf, fake.recv_len < cap ? fake.recv_len : cap);
 	return (ssize_t)fake.recv_len;
 }
 
@@ -357,6 +367,16 @@ static void test_rx_arp_filter(void)
 	fake.nrecv = 1;
 	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 1);
 	CHECK_U64(io.stats.drop_rx_arp_other, 3);
+	CHECK_U64(io.stats.rx_frames, 3);
+	f[12] = 0x86; /* IPv6 (0x86dd): dropped whatever the address */
+	f[13] = 0xdd;
+	fake.nrecv = 2;
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 0);
+	CHECK_U64(io.stats.drop_rx_ethertype, 2);
+	fake.recv_len = 10; /* a runt without a type */
+	fake.nrecv = 1;
+	CHECK_U64(net_io__rx(&io, NET_IO_BATCH), 0);
+	CHECK_U64(io.stats.drop_rx_ethertype, 3);
 	CHECK_U64(io.stats.rx_frames, 3);
 	fake.frame = NULL;
 }
