@@ -16,3 +16,9 @@ $(CLI_OBJS): $(B)/obj/%.o: %.c $(MON_HOSTINC) | $(B)/.deps
 	$(MONCC) $(MONCFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(CLI_OBJS:.o=.d)
+
+# pith-oci, the OCI runtime (cli/oci_*.c), is the same binary: main() dispatches on its name.
+PITH_OCI := $(B)/bin/pith-oci
+all: $(PITH_OCI)
+$(PITH_OCI): $(PITH)
+	ln -sf pith $@

@@ -16,6 +16,7 @@ int logs_cmd__main(int argc, char **argv);
 int stop_cmd__main(int argc, char **argv);
 int kill_cmd__main(int argc, char **argv);
 int rm_cmd__main(int argc, char **argv);
+int pack_cmd__main(int argc, char **argv);
 
 /* Print the full usage text (pith help) on stdout. */
 void cli__help(void);

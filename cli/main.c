@@ -1,5 +1,5 @@
-/* The pith command: dispatches build, run, inspect, disk, ps, logs, stop, kill, rm, help and
-   --version. */
+/* The pith command: dispatches build, run, inspect, disk, pack, ps, logs, stop, kill, rm, help
+   and --version. */
 #include "cli.h"
 
 #include <fcntl.h>
@@ -10,12 +10,16 @@
 
 #include <pith/abi.h>
 
+#include "oci.h"
+
 static const char help_text[] =
     "Usage:\n"
     "  pith build [-o OUT] [--rootfs DIR] [--copy SRC:DEST]... [CC-FLAGS...] SOURCE.c...\n"
     "  pith run [OPTIONS] [--] IMAGE [--] [ARGS...]\n"
     "  pith inspect IMAGE|INSTANCE\n"
     "  pith disk create [--force] FILE SIZE\n"
+    "  pith pack [-o OUT] [-t NAME[:TAG]] [--mem SIZE] [-p PORT]... [-e NAME=VALUE]... IMAGE\n"
+    "            [ARGS...]\n"
     "  pith ps [-a] [-q]\n"
     "  pith logs [-f] INSTANCE\n"
     "  pith stop [-t DURATION] INSTANCE...\n"
@@ -92,7 +96,19 @@ static const char help_text[] =
     "\n"
     "pith disk create makes FILE, a sparse file of SIZE bytes (at least 1M, with a unit as for\n"
     "--mem), formatted ext2 with the host's mkfs.ext2 (Debian package e2fsprogs). It refuses\n"
-    "to replace an existing FILE unless --force is given.\n";
+    "to replace an existing FILE unless --force is given.\n"
+    "\n"
+    "pith pack writes IMAGE (a Pith image) as an OCI image layout tar that docker load, podman\n"
+    "load and ctr image import take: one layer holding /NAME.pith, run by pith-oci. ARGS\n"
+    "become the image's default arguments (its Cmd).\n"
+    "  -o, --output OUT      the tar to write (default: IMAGE's name without .pith, plus\n"
+    "                        .oci.tar, in the current folder; replaced atomically)\n"
+    "  -t, --tag NAME[:TAG]  the image's name (default: IMAGE's name without .pith; TAG\n"
+    "                        default latest)\n"
+    "  --mem SIZE            the guest's memory when the container sets no memory limit, as\n"
+    "                        for pith run --mem (default 64M)\n"
+    "  -p, --port PORT[/tcp|/udp]  a port the guest listens on (ExposedPorts; repeatable)\n"
+    "  -e, --env NAME=VALUE  an environment variable of the guest (repeatable)\n";
 
 /* The operations commands (issue 6): cli/ps_cmd.c, logs_cmd.c, stop_cmd.c, rm_cmd.c. */
 static const struct {
@@ -153,6 +169,9 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	std_fds__fill();
+	if (argc > 0 && strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
+			       "pith-oci") == 0)
+		return oci__main(argc, argv); /* the OCI runtime: cli/oci_main.c */
 	if (!cmd)
 		return cli__usage_error("no command given");
 	if (strcmp(cmd, "run") == 0)
@@ -163,6 +182,8 @@ int main(int argc, char **argv)
 		return inspect_cmd__main(argc - 2, argv + 2);
 	if (strcmp(cmd, "disk") == 0)
 		return disk_cmd__main(argc - 2, argv + 2);
+	if (strcmp(cmd, "pack") == 0)
+		return pack_cmd__main(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof(ops_cmds) / sizeof(ops_cmds[0]); i++)
 		if (strcmp(cmd, ops_cmds[i].name) == 0)
 			return ops_cmds[i].main(argc - 2, argv + 2);

@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# pith-oci's own command line, without an engine: create/start/state/kill/pause/resume/ps/delete/
+# list/exec against real guests, the errors the engines parse, --log, crash-stale state, memory
+# limits, env and args. An engine's shim is played by a small Perl subreaper that waits for the
+# container's pid.
+#
+# Usage: tests/oci/cli_direct.sh [NAME-REGEX]
+# Environment: PITH (default build/bin/pith), PITH_OCI (default build/bin/pith-oci). Needs root
+# and /dev/kvm; runc for the delegation test. Everything is under one temp folder, removed at exit
+# with every container process it started.
+# shellcheck disable=SC2317,SC2015  # functions called through check(); A && B || C
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+PITH=${PITH:-$ROOT/build/bin/pith}
+PITH_OCI=${PITH_OCI:-$ROOT/build/bin/pith-oci}
+
+# shellcheck source=tests/lib/suite.sh
+. "$ROOT/tests/lib/suite.sh"
+suite_start oci-cli "${1:-.}"
+require_kvm "pith-oci's tests"
+[ "$(id -u)" = 0 ] || abort "pith-oci's tests need root"
+STATE=$TMP/root # --root
+RF=$TMP/rootfs  # the rootfs every bundle shares
+
+cleanup() {
+	local d pid
+	for d in "$STATE"/*/; do
+		[ -f "$d/state.json" ] || continue
+		pid=$(state_field "$d/state.json" pid)
+		[ "${pid:-0}" -gt 0 ] && kill -9 "$pid" 2>/dev/null
+	done
+	[ -d "$STATE/.runc" ] && /usr/sbin/runc --root "$STATE/.runc" list -q 2>/dev/null | while read -r d; do
+		/usr/sbin/runc --root "$STATE/.runc" delete --force "$d" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# state_field FILE KEY: a number or string field of a flat JSON object.
+state_field() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+oci() { "$PITH_OCI" --root "$STATE" "$@"; }
+
+# bundle NAME ARGS-JSON [ENV-JSON] [MEMORY-LIMIT] [ANNOTATIONS-JSON]: $TMP/NAME/config.json.
+bundle() {
+	local dir=$TMP/$1
+	mkdir -p "$dir"
+	python3 - "$dir/config.json" "$RF" "$2" "${3:-[]}" "${4:-0}" "${5:-{\}}" <<'PY'
+import json, sys
+path, rootfs, args, env, mem, ann = sys.argv[1:7]
+c = {"ociVersion": "1.0.2",
+     "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": json.loads(args),
+                 "env": json.loads(env), "cwd": "/"},
+     "root": {"path": rootfs, "readonly": True},
+     "annotations": json.loads(ann),
+     "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+     "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}}
+if int(mem):
+    c["linux"]["resources"] = {"memory": {"limit": int(mem)}}
+json.dump(c, open(path, "w"))
+PY
+}
+
+# The shim's part: a child subreaper that runs create and start, then waits for the container's
+# pid (from --pid-file) and prints "exit N" (or "signal N"). shim ID BUNDLE
+shim() {
+	run perl -e '
+		syscall(157, 36, 1, 0, 0, 0) == 0 or die "prctl: $!";   # PR_SET_CHILD_SUBREAPER
+		my ($oci, $root, $id, $b, $pf) = @ARGV;
+		system($oci, "--root", $root, "create", "--bundle", $b, "--pid-file", $pf, $id) == 0
+			or exit 90;
+		open(my $f, "<", $pf) or exit 91;
+		my $pid = <$f>;
+		system($oci, "--root", $root, "start", $id) == 0 or exit 92;
+		waitpid($pid, 0) == $pid or exit 93;
+		printf "%s %d\n", ($? & 127) ? "signal" : "exit", ($? & 127) || ($? >> 8);
+		exit 0;' "$PITH_OCI" "$STATE" "$1" "$TMP/$2" "$TMP/$1.pid"
+}
+
+# wait_status ID STATUS: up to 5 s for `state` to say STATUS.
+wait_status() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		oci state "$1" 2>/dev/null | grep -q "\"status\":\"$2\"" && return 0
+		sleep 0.05
+	done
+	WHY="$1 never became $2: $(oci state "$1" 2>&1)"
+	return 1
+}
+
+# want_state ID STATUS: state prints STATUS now.
+want_state() {
+	run "$PITH_OCI" --root "$STATE" state "$1"
+	want_status 0 && want "\"status\":\"$2\"" "\"id\":\"$1\""
+}
+
+# started ID BUNDLE: create (its output in $TMP/ID.out) and start. Returns non-zero with WHY.
+started() {
+	oci create --bundle "$TMP/$2" --pid-file "$TMP/$1.pid" "$1" >"$TMP/$1.out" 2>&1 ||
+		{ WHY="create $1 failed: $(cat "$TMP/$1.out")"; return 1; }
+	oci start "$1" >>"$TMP/$1.out" 2>&1 || { WHY="start $1 failed: $(cat "$TMP/$1.out")"; return 1; }
+}
+
+# wait_output ID TEXT: up to 5 s for TEXT in the container's output.
+wait_output() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -qF -- "$2" "$TMP/$1.out" && return 0
+		sleep 0.05
+	done
+	WHY="no '$2' in $1's output: $(head -c 300 "$TMP/$1.out" | tr '\n' '|')"
+	return 1
+}
+
+# gone ID: no state folder, and the recorded process (pid $2) is dead or a zombie.
+gone() {
+	[ ! -e "$STATE/$1" ] || { WHY="$STATE/$1 is still there"; return 1; }
+	[ -z "${2:-}" ] || [ ! -d "/proc/$2" ] || grep -q '^State:.*Z' "/proc/$2/status" ||
+		{ WHY="process $2 of $1 is still alive"; return 1; }
+}
+
+t_lifecycle() {
+	local pid
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/life.pid" life >"$TMP/life.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/life.out")"; return 1; }
+	pid=$(cat "$TMP/life.pid")
+	want_state life created && want "\"pid\":$pid" || return 1
+	oci start life >>"$TMP/life.out" 2>&1 || { WHY="start: $(cat "$TMP/life.out")"; return 1; }
+	want_state life running && wait_output life "waiting for SIGTERM" || return 1
+	run "$PITH_OCI" --root "$STATE" ps --format json life
+	want_status 0 && want_stdout "[$pid]" || return 1
+	oci kill life TERM && wait_status life stopped && wait_output life "got SIGTERM" || return 1
+	want_state life stopped && want "\"pid\":0" || return 1
+	run "$PITH_OCI" --root "$STATE" ps --format json life
+	want_stdout "[]" || return 1
+	run "$PITH_OCI" --root "$STATE" delete life
+	want_status 0 && gone life "$pid"
+}
+
+t_exit_status() {
+	shim ex3 exit3
+	want_status 0 && want "exit 3" "line one" "to stderr" || return 1
+	shim hello hello
+	want_status 0 && want "exit 0" "Hello from Pith" || return 1
+	want_state ex3 stopped && oci delete ex3 && oci delete hello && gone ex3 && gone hello
+}
+
+t_kill_signals() {
+	local spec pid
+	for spec in "SIGTERM" "TERM" "15" "--all:KILL" "9" "sigkill"; do
+		started ks handler || return 1
+		pid=$(cat "$TMP/ks.pid")
+		if [ "${spec%%:*}" = --all ]; then
+			run "$PITH_OCI" --root "$STATE" kill --all ks "${spec#*:}"
+		else
+			run "$PITH_OCI" --root "$STATE" kill ks "$spec"
+		fi
+		want_status 0 && wait_status ks stopped || { WHY="kill $spec: $WHY"; return 1; }
+		oci delete ks && gone ks "$pid" || return 1
+	done
+	started ks handler || return 1
+	run "$PITH_OCI" --root "$STATE" kill ks NOSUCHSIG
+	want_status 1 && want "invalid signal NOSUCHSIG" || return 1
+	oci delete --force ks
+}
+
+t_pause_resume() {
+	local pid
+	started pr ticker || return 1
+	pid=$(cat "$TMP/pr.pid")
+	oci pause pr && want_state pr paused || return 1
+	grep -q '^State:.*T' "/proc/$pid/status" || { WHY="monitor not stopped after pause"; return 1; }
+	run "$PITH_OCI" --root "$STATE" pause pr
+	want_status 1 && want "container not running" || return 1
+	oci resume pr && want_state pr running || return 1
+	grep -q '^State:.*T' "/proc/$pid/status" && { WHY="monitor still stopped"; return 1; }
+	run "$PITH_OCI" --root "$STATE" resume pr
+	want_status 1 && want "container not paused" || return 1
+	oci delete --force pr && gone pr "$pid"
+}
+
+t_delete() {
+	local pid
+	started del handler || return 1
+	pid=$(cat "$TMP/del.pid")
+	run "$PITH_OCI" --root "$STATE" delete del
+	want_status 1 && want "cannot delete container del that is not stopped: running" || return 1
+	run "$PITH_OCI" --root "$STATE" delete --force del
+	want_status 0 && gone del "$pid" || return 1
+	run "$PITH_OCI" --root "$STATE" delete nosuch
+	want_status 1 && want_stderr "pith-oci: container nosuch does not exist" || return 1
+	run "$PITH_OCI" --root "$STATE" delete -f nosuch
+	want_status 0
+}
+
+t_errors() {
+	started er handler || return 1
+	run "$PITH_OCI" --root "$STATE" create --bundle "$TMP/handler" er
+	want_status 1 && want "container er already exists" || return 1
+	run "$PITH_OCI" --root "$STATE" start er
+	want_status 1 && want "cannot start a container that has already started" || return 1
+	run "$PITH_OCI" --root "$STATE" exec --process /dev/null er
+	want_status 1 && want "exec is not supported: a unikernel runs one process (container er)" ||
+		return 1
+	oci kill er KILL && wait_status er stopped || return 1
+	run "$PITH_OCI" --root "$STATE" kill er TERM
+	want_status 1 && want "container not running" || return 1
+	run "$PITH_OCI" --root "$STATE" start er
+	want_status 1 && want "cannot start a container that has already stopped" || return 1
+	run "$PITH_OCI" --root "$STATE" state nosuch
+	want_status 1 && want "container nosuch does not exist" || return 1
+	run "$PITH_OCI" --root "$STATE" create --bundle "$TMP/handler" ../x
+	want_status 1 && want "invalid container ID ../x" || return 1
+	run "$PITH_OCI" --root "$STATE" frobnicate x
+	want_status 1 && want "unknown command frobnicate" || return 1
+	run "$PITH_OCI" --root "$STATE" create --bundle "$TMP/notpith" np
+	want_status 1 && want "/bin/sh is not a Pith image" && gone np || return 1
+	oci delete er
+}
+
+t_log_json() {
+	local log=$TMP/log.json
+	run "$PITH_OCI" --root "$STATE" --log "$log" --log-format json kill nosuch 9
+	want_status 1 || return 1
+	python3 -c '
+import json, sys
+l = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert l["level"] == "error" and l["msg"] == "container nosuch does not exist", l
+assert l["time"].endswith("Z")' "$log" 2>"$TMP/log.err" ||
+		{ WHY="bad JSON log line: $(cat "$log" "$TMP/log.err" | tr '\n' '|')"; return 1; }
+	run "$PITH_OCI" --root "$STATE" --log "$TMP/log.txt" state nosuch
+	grep -q '^time="[^"]*" level=error msg="container nosuch does not exist"$' "$TMP/log.txt" ||
+		{ WHY="bad text log line: $(cat "$TMP/log.txt")"; return 1; }
+}
+
+t_stale_state() {
+	local pid
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/st.pid" st >"$TMP/st.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/st.out")"; return 1; }
+	pid=$(cat "$TMP/st.pid")
+	kill -9 "$pid"
+	wait_status st stopped || return 1
+	run "$PITH_OCI" --root "$STATE" start st
+	want_status 1 && want "cannot start a container that has already stopped" || return 1
+	run "$PITH_OCI" --root "$STATE" delete st
+	want_status 0 && gone st "$pid" || return 1
+	mkdir "$STATE/half" # a create that died before recording anything
+	run "$PITH_OCI" --root "$STATE" delete --force half
+	want_status 0 && gone half
+}
+
+t_memory_env_args() {
+	shim probe probe
+	want_status 0 && want "exit 0" "mem_kib 100352" "arg0=/probe.pith" "arg1=--" "arg2=two words" \
+		"FOO=bar baz" || return 1
+	oci delete probe || return 1
+	shim ann probe-ann
+	want_status 0 && want "exit 0" "mem_kib 12288" || return 1
+	oci delete ann || return 1
+	run "$PITH_OCI" --root "$STATE" create --bundle "$TMP/probe-small" small
+	want_status 1 && want "memory limit 3145728 is too small" && gone small
+}
+
+t_list() {
+	started li handler || return 1
+	run "$PITH_OCI" --root "$STATE" list
+	want_status 0 && want_re '^li +[0-9]+ +running ' || return 1
+	run "$PITH_OCI" --root "$STATE" list -q
+	want_stdout li || return 1
+	oci delete --force li
+}
+
+t_delegate_runc() {
+	[ -x /usr/sbin/runc ] || { WHY="runc is not installed"; return 1; }
+	shim deleg fallback
+	want_status 0 && want "exit 0" "Hello from Pith" || return 1
+	run "$PITH_OCI" --root "$STATE" state deleg
+	want_status 0 && want '"status": "stopped"' || return 1
+	run "$PITH_OCI" --root "$STATE" delete deleg
+	want_status 0 && gone deleg || return 1
+	[ -z "$(/usr/sbin/runc --root "$STATE/.runc" list -q)" ] || { WHY="runc still lists it"; return 1; }
+}
+
+setup() {
+	local g
+	mkdir -p "$RF/bin" "$RF/proc" "$STATE" || return 1
+	cp "$ROOT/build/hello.pith" "$RF/" || return 1
+	for g in exit3 handler ticker; do
+		"$PITH" build -o "$RF/$g.pith" "$ROOT/tests/ops/guests/$g.c" >/dev/null || return 1
+	done
+	cat >"$TMP/probe.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/sysinfo.h>
+int main(int argc, char **argv)
+{
+	struct sysinfo si;
+
+	sysinfo(&si);
+	printf("mem_kib %lu\n", (unsigned long)(si.totalram * si.mem_unit / 1024));
+	for (int i = 0; i < argc; i++)
+		printf("arg%d=%s\n", i, argv[i]);
+	printf("FOO=%s\n", getenv("FOO") ? getenv("FOO") : "(unset)");
+	return 0;
+}
+EOF
+	"$PITH" build -o "$RF/probe.pith" "$TMP/probe.c" >/dev/null || return 1
+	musl-gcc -static -O2 -o "$RF/bin/hello" "$ROOT/examples/hello/hello.c" || return 1
+	bundle hello '["/hello.pith"]'
+	bundle exit3 '["/exit3.pith"]'
+	bundle handler '["/handler.pith"]'
+	bundle ticker '["/ticker.pith"]'
+	bundle notpith '["/bin/sh"]'
+	bundle probe '["/probe.pith", "--", "two words"]' '["FOO=bar baz", "NOEQUALS"]' 104857600
+	bundle probe-ann '["/bin/x", "a"]' '[]' 0 '{"org.pith.image": "/probe.pith", "org.pith.mem": "12M"}'
+	bundle probe-small '["/probe.pith"]' '[]' 3145728
+	bundle fallback '["/bin/hello"]' '[]' 0 '{"org.pith.fallback": "runc"}'
+}
+
+setup || abort "cannot build the guests and bundles in $TMP"
+check lifecycle t_lifecycle
+check exit-status t_exit_status
+check kill-signals t_kill_signals
+check pause-resume t_pause_resume
+check delete t_delete
+check errors t_errors
+check log t_log_json
+check stale-state t_stale_state
+check memory-env-args t_memory_env_args
+check list t_list
+check delegate-runc t_delegate_runc
+finish
