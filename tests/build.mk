@@ -152,3 +152,4 @@ include tests/fs/build.mk
 # to the run, --timeslice, --stats and --trace (tests/threads/); `make bench-threads`.
 include tests/threads/build.mk
 include tests/ops/build.mk
+include tests/pack/build.mk
