@@ -387,6 +387,10 @@ int oci_cgroup__join(const char *cgroups_path, long pid, int64_t memory_limit, c
 	*created = NULL;
 	if (warnlen)
 		warn[0] = 0;
+	if (cgroups_path && !*cgroups_path) {
+		*created = strdup(""); /* no linux.cgroupsPath: nothing to join */
+		return 0;
+	}
 	if (!cgroups_path || path__parse(cgroups_path, path, sizeof(path)) < 0) {
 		warn__add(warn, warnlen, "malformed cgroups path '%s'",
 			  cgroups_path ? cgroups_path : "(null)");

@@ -444,7 +444,7 @@ static int tc__add_redirect(struct nl *nl, int from, const char *fromname, int t
 
 /* ---- wire / unwire -------------------------------------------------------------------------- */
 
-/* Copy the chosen interface's facts into net. */
+/* Copy the chosen interface's facts into net; the default route counts if it leaves through it. */
 static void net__take(struct oci_net *net, const struct links *ls, const struct link *l)
 {
 	snprintf(net->ifname, sizeof(net->ifname), "%s", l->name);
@@ -452,7 +452,8 @@ static void net__take(struct oci_net *net, const struct links *ls, const struct 
 	net->addr = l->addr;
 	net->prefix = l->prefix;
 	net->mtu = l->mtu;
-	net->gateway = ls->gateway;
+	if (!ls->gateway_oif || ls->gateway_oif == l->index)
+		net->gateway = ls->gateway;
 }
 
 /* Both ingress qdiscs and both filters; the eth0 qdisc is removed again on failure (the tap's
@@ -472,7 +473,7 @@ static int net__tc(struct nl *nl, int ifi, int tapi, const struct oci_net *net, 
 	return -1;
 }
 
-/* The tap, its MTU and state, and tc, for the interface l. */
+/* The tap, its MTU and state, and tc, for the interface with index ifi. */
 static int net__plumb(struct nl *nl, struct oci_net *net, int ifi, char *err, size_t errlen)
 {
 	int tapi;

@@ -7,7 +7,7 @@
 
 /* What the guest takes over from the namespace's interface. */
 struct oci_net {
-	int tap_fd;	 /* the open tap (non-persistent: it goes away with the monitor); -1: none */
+	int tap_fd; /* the open tap (non-persistent: it goes away with the monitor); -1: none */
 	char ifname[16]; /* the interface wired to the tap ("eth0"), "" if none */
 	char tapname[16];
 	uint8_t mac[6];	  /* ifname's MAC: the guest's */
@@ -22,7 +22,8 @@ struct oci_net {
  * non-loopback interface that is up and has an IPv4 address). If there is none, sets
  * net->tap_fd = -1, ifname "" and returns 0: the guest runs without a network. Otherwise reads
  * its MAC, first IPv4 address/prefix, MTU and the default route's gateway, opens a new tap
- * (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR off; non-persistent), gives it the same MTU, brings it
+ * (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, as the monitor's --tap-fd requires;
+ * non-persistent), gives it the same MTU, brings it
  * up, adds an ingress qdisc to both interfaces and a filter on each (all traffic, action mirred
  * egress redirect to the other), all through rtnetlink (no tc or ip binary). Returns 0, or -1
  * with a one-line message in err (everything it made so far undone).

@@ -153,3 +153,4 @@ include tests/fs/build.mk
 include tests/threads/build.mk
 include tests/ops/build.mk
 include tests/pack/build.mk
+include tests/oci_host/build.mk
