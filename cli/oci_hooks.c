@@ -66,12 +66,13 @@ static void hooks__child(const struct oci_hook *h, const char *bundle, int in, i
 		execve(h->path, argv, envp);
 	}
 	f.err = errno;
-	if (write(report, &f, sizeof(f)) < 0)
-		_exit(127);
+	while (write(report, &f, sizeof(f)) < 0 && errno == EINTR)
+		;
 	_exit(127);
 }
 
-/* Fork the hook. Returns its pid (run->pid), or -1 with a message (the start-up failure). */
+/* Fork the hook (its pid in run->pid, its stdin in run->in). 0, or -1 with a message in why
+   when it could not be started (then nothing is left running or open). */
 static int hooks__spawn(const struct oci_hook *h, const char *bundle, struct hook_run *run,
 			char *why, size_t whylen)
 {
@@ -79,8 +80,14 @@ static int hooks__spawn(const struct oci_hook *h, const char *bundle, struct hoo
 	struct hook_failure f;
 	ssize_t n;
 
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+	if (pipe2(in, O_CLOEXEC) < 0) {
 		snprintf(why, whylen, "cannot run: pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		snprintf(why, whylen, "cannot run: pipe: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
 		return -1;
 	}
 	run->pid = fork();
@@ -94,6 +101,7 @@ static int hooks__spawn(const struct oci_hook *h, const char *bundle, struct hoo
 		close(report[0]);
 		return -1;
 	}
+	setpgid(run->pid, run->pid); /* as the child does: no race with a timeout's kill */
 	run->in = in[1];
 	do
 		n = read(report[0], &f, sizeof(f));

@@ -15,16 +15,21 @@ static const char *const runc__candidates[] = {"/usr/sbin/runc", "/usr/bin/runc"
 
 #define RUNC_CANDIDATES (sizeof(runc__candidates) / sizeof(runc__candidates[0]))
 
-/* Global flags before the command that runc must see too (its cgroup driver above all). */
+/* Global flags before the command that runc must see too (its cgroup driver above all):
+   "--systemd-cgroup", "--debug" (alone or =VALUE), "--rootless=VALUE" ("--rootless VALUE", two
+   arguments, is handled by the caller). */
 static bool runc__forwarded(const char *a)
 {
-	static const char *const flags[] = {"--systemd-cgroup", "--debug", "--rootless"};
+	static const struct {
+		const char *name;
+		bool alone; /* valid without "=VALUE" */
+	} flags[] = {{"--systemd-cgroup", true}, {"--debug", true}, {"--rootless", false}};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		size_t n = strlen(flags[i]);
+		size_t n = strlen(flags[i].name);
 
-		/* "--rootless VALUE" (two arguments) is handled by the caller */
-		if (strncmp(a, flags[i], n) == 0 && (a[n] == '=' || (a[n] == '\0' && i < 2)))
+		if (strncmp(a, flags[i].name, n) == 0 &&
+		    (a[n] == '=' || (a[n] == '\0' && flags[i].alone)))
 			return true;
 	}
 	return false;

@@ -125,6 +125,10 @@ static void test_flags(void)
 	CHECK_CONTAINS(slurp(log), "level=error msg=\"container does not exist\"");
 	/* runc's --debug adds the source location to each log line. */
 	CHECK_CONTAINS(slurp(log), "file=");
+	self[1] = "--debug=true"; /* the --flag=value form */
+	unlink(log);
+	CHECK(call(&g, 2, state) == 1);
+	CHECK_CONTAINS(slurp(log), "file=");
 	g.argc = 7; /* without --debug: no location */
 	self[1] = "--log-format=text";
 	unlink(log);
