@@ -31,13 +31,14 @@ DEB_PACKAGES := gcc make binutils perl util-linux strace linux-libc-dev musl-too
                 ca-certificates debian-archive-keyring passt iproute2 curl iputils-ping clang \
                 libclang-rt-14-dev e2fsprogs
 
-.PHONY: all deps run run-hello check clean distclean
-all: $(PITH) $(PITHCC) toolchain
+# Debian packages only the container tests need (tests/oci*, tests/pack): `make test-deps`,
+# which those suites depend on, so that `make run` does not install container engines.
+TEST_DEB_PACKAGES := jq containerd runc crun podman docker.io netavark python3-grpcio \
+                     containernetworking-plugins
 
-deps: $(B)/.deps
-$(B)/.deps:
-	@mkdir -p $(B)
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call install_debs,PACKAGES): apt-get install the ones that are missing (root needed then).
+define install_debs
+@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -45,6 +46,21 @@ $(B)/.deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "pith: need root to install:$$missing (or install them yourself)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
+endef
+
+.PHONY: all deps run run-hello check clean distclean
+all: $(PITH) $(PITHCC) toolchain
+
+deps: $(B)/.deps
+$(B)/.deps:
+	@mkdir -p $(B)
+	$(call install_debs,$(DEB_PACKAGES))
+	@touch $@
+
+.PHONY: test-deps
+test-deps: $(B)/.test-deps
+$(B)/.test-deps: | $(B)/.deps
+	$(call install_debs,$(TEST_DEB_PACKAGES))
 	@touch $@
 
 $(MON_HOSTINC): | $(B)/.deps

@@ -33,14 +33,7 @@ BENCH_CAPTURE = if ( $(1) ) >$(PITH_RESULTS)/$(2).md.part; then \
 
 # Installs the missing packages only (as the deps target in the top Makefile does).
 bench-deps:
-	@missing=""; for p in $(BENCH_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "pith: need root to install:$$missing (or install them yourself)"; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	fi
+	$(call install_debs,$(BENCH_PACKAGES))
 
 # The report is written even when a benchmark failed; make then fails.
 bench: all examples bench-deps

@@ -154,3 +154,4 @@ include tests/threads/build.mk
 include tests/ops/build.mk
 include tests/pack/build.mk
 include tests/oci_host/build.mk
+include tests/oci/build.mk
