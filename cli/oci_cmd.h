@@ -30,6 +30,17 @@ int oci__usage(const struct oci_globals *g, const char *fmt, ...)
  */
 int oci__find(const struct oci_globals *g, const char *id, struct oci_state *st, bool quiet);
 
+/*
+ * Serialise the commands that change container id (start, kill, delete, pause, resume): an
+ * exclusive flock(2) on its state folder, released when the fd is closed (or the process ends).
+ * Waits up to OCI_LOCK_WAIT_MS (longer than start's own bound, OCI_START_TIMEOUT_S). The fd;
+ * -1 if there is no such folder (nothing locked: the caller's oci__find reports it); -2 after
+ * the error "container ID is busy".
+ */
+#define OCI_LOCK_WAIT_MS    60000
+#define OCI_START_TIMEOUT_S 30 /* see oci_start.c */
+int oci__lock(const struct oci_globals *g, const char *id);
+
 /* If argv[*i] is option lopt (--x V or --x=V) or sopt (-x V): *val = V. 1 matched, 0 not, -1
    the value is missing (error printed). */
 int oci__opt_value(const struct oci_globals *g, int argc, char **argv, int *i, const char *lopt,

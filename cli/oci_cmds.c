@@ -25,6 +25,21 @@ static int cmd__load(struct oci_globals *g, int argc, char **argv, const char *i
 	return 1;
 }
 
+/* cmd__load under the container's lock (*lock: its fd, or -1; close it when done). */
+static int cmd__load_locked(struct oci_globals *g, int argc, char **argv, const char *id,
+			    struct oci_state *st, int *lock)
+{
+	*lock = id ? oci__lock(g, id) : -1;
+	if (*lock == -2)
+		return 1;
+	if (cmd__load(g, argc, argv, id, st) == 0)
+		return 0;
+	if (*lock >= 0)
+		close(*lock);
+	*lock = -1;
+	return 1;
+}
+
 int oci_state__main(struct oci_globals *g, int argc, char **argv)
 {
 	struct oci_state st;
@@ -48,7 +63,7 @@ static int kill__send(const struct oci_globals *g, const struct oci_state *st, i
 int oci_kill__main(struct oci_globals *g, int argc, char **argv)
 {
 	struct oci_state st;
-	int i = 1, sig = SIGTERM, rc;
+	int i = 1, sig = SIGTERM, rc, lock;
 
 	while (i < argc && (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0))
 		i++; /* one process: --all signals it too */
@@ -58,10 +73,12 @@ int oci_kill__main(struct oci_globals *g, int argc, char **argv)
 		return oci__usage(g, "kill: unexpected argument %s", argv[i + 2]);
 	if (i + 1 < argc && (sig = signal__parse(argv[i + 1])) < 0)
 		return oci__error(g, "invalid signal %s", argv[i + 1]);
-	if (cmd__load(g, argc, argv, argv[i], &st) != 0)
+	if (cmd__load_locked(g, argc, argv, argv[i], &st, &lock) != 0)
 		return 1;
 	rc = kill__send(g, &st, sig);
 	oci_state__free(&st);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 
@@ -112,9 +129,9 @@ static int pause__switch(struct oci_globals *g, int argc, char **argv, bool paus
 	struct oci_state st;
 	char err[1024];
 	const char *want = pause ? "running" : "paused";
-	int rc = 0;
+	int rc = 0, lock;
 
-	if (cmd__load(g, argc, argv, oci__one_id(g, argc, argv, 1), &st) != 0)
+	if (cmd__load_locked(g, argc, argv, oci__one_id(g, argc, argv, 1), &st, &lock) != 0)
 		return 1;
 	if (strcmp(oci_state__status(&st), want) != 0)
 		rc = oci__error(g, "container %s is not %s: container not %s", st.id, want,
@@ -128,6 +145,8 @@ static int pause__switch(struct oci_globals *g, int argc, char **argv, bool paus
 			rc = oci__error(g, "%s", err);
 	}
 	oci_state__free(&st);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 

@@ -89,27 +89,46 @@ static int delete__delegated(struct oci_globals *g, const struct oci_state *st, 
 	return force ? 0 : rc;
 }
 
+/*
+ * delete --force's load: a missing container is 1 (quiet); an unreadable state.json (truncated,
+ * garbage) is warned about and taken as "does not exist" (1): its folder goes, but the process
+ * and cgroups it may name cannot be known.
+ */
+static int delete__load_forced(const struct oci_globals *g, const char *id, struct oci_state *st)
+{
+	char err[1024];
+	int rc = oci_state__load(g->root, id, st, err, sizeof(err));
+
+	if (rc < 0)
+		oci__warn(g, "container %s: unreadable state file (%s): removing its folder", id,
+			  err);
+	return rc < 0 ? 1 : rc;
+}
+
 int oci_delete__main(struct oci_globals *g, int argc, char **argv)
 {
 	struct oci_state st;
 	bool force = false;
 	char err[1024];
 	const char *id;
-	int i, rc;
+	int i, rc, lock;
 
 	for (i = 1; i < argc && (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0);
 	     i++)
 		force = true;
-	if (!(id = oci__one_id(g, argc, argv, i)))
+	if (!(id = oci__one_id(g, argc, argv, i)) || (lock = oci__lock(g, id)) == -2)
 		return 1;
-	rc = oci__find(g, id, &st, force);
+	rc = force ? delete__load_forced(g, id, &st) : oci__find(g, id, &st, false);
 	if (rc == 1 && oci_state__valid_id(id)) /* a folder without state: create died there */
 		oci_state__remove(g->root, id, err, sizeof(err));
-	if (rc != 0)
-		return rc == 1 && force ? 0 : 1;
-	rc = st.delegated ? delete__delegated(g, &st, argc, argv, force)
-			  : delete__pith(g, &st, force);
-	oci_state__free(&st);
+	if (rc == 0)
+		rc = st.delegated ? delete__delegated(g, &st, argc, argv, force)
+				  : delete__pith(g, &st, force);
+	else
+		rc = rc == 1 && force ? 0 : 1;
+	oci_state__free(&st); /* zeroed by a failed load */
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,16 +18,30 @@ static const char usage_text[] =
     "Usage: pith-oci [GLOBAL OPTIONS] COMMAND [OPTIONS] ID\n"
     "Pith's OCI runtime, with runc's command line: runs a Pith image (process.args[0] naming a\n"
     ".pith file in the rootfs, or the org.pith.image annotation) in a KVM virtual machine.\n"
-    "Global options: --root DIR (default " OCI_DEFAULT_ROOT "), --log FILE,\n"
-    "  --log-format text|json; ignored: --debug, --systemd-cgroup, --rootless V, --criu V\n"
+    "\n"
+    "Global options:\n"
+    "  --root DIR               state folder (default " OCI_DEFAULT_ROOT ")\n"
+    "  --log FILE               append errors and warnings to FILE\n"
+    "  --log-format text|json   the --log lines' format (default text)\n"
+    "  --debug, --systemd-cgroup, --rootless VALUE, --criu VALUE   accepted, ignored\n"
+    "  --version, -v            print the version;  --help, -h   print this\n"
+    "\n"
     "Commands:\n"
-    "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] ID\n"
-    "  start ID                 run [--bundle DIR] [--pid-file FILE] ID\n"
-    "  state ID                 kill [--all] ID [SIGNAL]\n"
-    "  delete [--force] ID      ps [--format table|json] ID\n"
-    "  pause ID                 resume ID\n"
-    "  list [-q] [--format table|json]\n"
-    "Containers that are not Pith images (org.pith.fallback=runc, pod sandboxes) run with runc.\n";
+    "  create [--bundle|-b DIR] [--pid-file FILE] [--console-socket SOCKET] ID\n"
+    "         (accepted, ignored: --no-pivot, --no-new-keyring, --preserve-fds N, --detach|-d)\n"
+    "  start ID                 the guest starts; waits for it up to 30 s\n"
+    "                           (environment PITH_OCI_START_TIMEOUT=SECONDS)\n"
+    "  run [create's options] [--detach|-d] ID   create + start, wait, delete\n"
+    "  state ID                 runc's state JSON\n"
+    "  kill [--all|-a] ID [SIGNAL]   default SIGTERM; a number, or a name with or without SIG\n"
+    "  delete [--force|-f] ID   --force kills a running container first\n"
+    "  ps [--format|-f table|json] ID\n"
+    "  pause ID, resume ID\n"
+    "  list [-q|--quiet] [--format|-f table|json]\n"
+    "  exec, update, checkpoint, restore, events, spec, features: not supported\n"
+    "\n"
+    "Containers that are not Pith images (org.pith.fallback=runc, pod sandboxes) run with runc.\n"
+    "Exit status: 0 success, 1 an error (one line 'pith-oci: ...' on stderr).\n";
 
 /* "2026-11-27T17:00:00Z" */
 static void log__time(char *buf, size_t len)
@@ -154,8 +169,35 @@ int oci__find(const struct oci_globals *g, const char *id, struct oci_state *st,
 	if (rc == 1 && !quiet)
 		oci__error(g, "container %s does not exist", id);
 	if (rc < 0)
-		oci__error(g, "container %s: %s", id, err);
+		oci__error(
+		    g,
+		    "container %s: its state file is unreadable (%s): `pith-oci delete --force "
+		    "%s` removes it",
+		    id, err, id);
 	return rc;
+}
+
+int oci__lock(const struct oci_globals *g, const char *id)
+{
+	char path[4096];
+	int fd, i;
+
+	if (!oci_state__valid_id(id) || oci_state__path(path, sizeof(path), g->root, id, NULL) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1; /* no such container: oci__find says so */
+	for (i = 0; i < OCI_LOCK_WAIT_MS / 10; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	close(fd);
+	oci__error(g, "container %s is busy: another pith-oci command holds its lock (waited %d s)",
+		   id, OCI_LOCK_WAIT_MS / 1000);
+	return -2;
 }
 
 static int unsupported__main(struct oci_globals *g, int argc, char **argv)

@@ -7,8 +7,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,15 +39,17 @@ static int start__connect(const char *root, const char *id)
 
 /*
  * What the stub (then the monitor) says: an optional "net:IF\n", then 'R' (the guest runs: stop
- * reading there, the monitor's helper process may keep a copy of the connection) or "E" and an
- * error text up to EOF.
+ * reading there) or "E" and an error text up to EOF. 0, or -1 if nothing came for timeout_s
+ * seconds (SO_RCVTIMEO, socket(7)).
  */
-static size_t start__read(int s, char *buf, size_t len)
+static int start__read(int s, char *buf, size_t len, int timeout_s)
 {
+	struct timeval tv = {.tv_sec = timeout_s};
 	size_t got = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	char *nl;
 
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (got < len - 1 &&
 	       ((n = read(s, buf + got, len - 1 - got)) > 0 || (n < 0 && errno == EINTR))) {
 		got += n > 0 ? (size_t)n : 0;
@@ -55,7 +59,21 @@ static size_t start__read(int s, char *buf, size_t len)
 			break;
 	}
 	buf[got] = 0;
-	return got;
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -1 : 0;
+}
+
+/*
+ * How long start waits for the container's process to say the guest runs. runc has no bound;
+ * an engine's start would then hang with the container. The stub's own steps before 'R'
+ * (startContainer hooks, network wiring, the monitor's setup: milliseconds) fit well within
+ * 30 s; PITH_OCI_START_TIMEOUT (seconds) overrides it.
+ */
+static int start__timeout(void)
+{
+	const char *v = getenv("PITH_OCI_START_TIMEOUT");
+	int t = v ? atoi(v) : 0;
+
+	return t > 0 ? t : OCI_START_TIMEOUT_S;
 }
 
 /* Record running (and the wired interface) and run the poststart hooks (failures: warnings). */
@@ -89,9 +107,19 @@ static int start__container(const struct oci_globals *g, struct oci_state *st)
 	char buf[2048], ifname[32] = "", *msg = buf;
 	int s = start__connect(g->root, st->id);
 
+	int timeout = start__timeout();
+
 	if (s < 0)
 		return oci__error(g, "cannot start a container that has already started");
-	start__read(s, buf, sizeof(buf));
+	if (start__read(s, buf, sizeof(buf), timeout) < 0) {
+		close(s);
+		if (oci_state__alive(st))
+			kill((pid_t)st->pid, SIGKILL);
+		return oci__error(g,
+				  "container %s: its process did not answer start within %d s: "
+				  "killed it",
+				  st->id, timeout);
+	}
 	close(s);
 	if (strncmp(msg, "net:", 4) == 0 && strchr(msg, '\n')) {
 		*strchr(msg, '\n') = 0;
@@ -111,12 +139,18 @@ static int start__id(struct oci_globals *g, const char *id, int argc, char **arg
 {
 	struct oci_state st;
 	const char *status;
-	int rc = oci__find(g, id, &st, false);
+	int lock = oci__lock(g, id), rc;
 
-	if (rc != 0)
+	if (lock == -2 || oci__find(g, id, &st, false) != 0) {
+		if (lock >= 0)
+			close(lock);
 		return 1;
-	if (st.delegated)
+	}
+	if (st.delegated) {
+		if (lock >= 0)
+			close(lock);
 		return oci_state__free(&st), oci_runc__exec(g, argc, argv);
+	}
 	status = oci_state__status(&st);
 	if (strcmp(status, "stopped") == 0)
 		rc = oci__error(g, "cannot start a container that has already stopped");
@@ -125,6 +159,8 @@ static int start__id(struct oci_globals *g, const char *id, int argc, char **arg
 	else
 		rc = start__container(g, &st);
 	oci_state__free(&st);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 

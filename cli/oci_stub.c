@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -301,6 +302,52 @@ static int stub__accept(int lsock)
 	return c;
 }
 
+/* The end of the original argv's strings, if they lie back to back (as execve(2) lays them
+   out), else NULL. */
+static char *argv__end(int argc, char **argv)
+{
+	char *end = argv[0];
+
+	for (int i = 0; i < argc; i++) {
+		if (argv[i] != end)
+			return NULL;
+		end += strlen(argv[i]) + 1;
+	}
+	return end;
+}
+
+/*
+ * Make the container's process recognisable in ps for its whole life: comm "pith:ID" (prctl(2)
+ * PR_SET_NAME, 15 characters) and the command line "pith-oci --root ROOT init ID" (or "pith-oci
+ * init ID", cut to fit), written over the original argv strings only, the rest zeroed.
+ * st->id pointed into argv: it gets a copy first.
+ */
+static void stub__rename(struct oci_stub_args *a)
+{
+	const struct oci_globals *g = a->g;
+	char comm[16], *text = NULL, *id = strdup(a->st->id), *end = argv__end(g->argc, g->argv);
+	size_t room = end ? (size_t)(end - g->argv[0]) : 0;
+	int n;
+
+	if (!id)
+		return;
+	a->st->id = id;
+	snprintf(comm, sizeof(comm), "pith:%s", id);
+	prctl(PR_SET_NAME, comm, 0, 0, 0);
+	n = asprintf(&text, "pith-oci%c--root%c%s%cinit%c%s", 0, 0, g->root, 0, 0, id);
+	if (n < 0)
+		return;
+	if (!end) {
+		free(text);
+		return;
+	}
+	if ((size_t)n >= room) /* without --root ROOT */
+		n = snprintf(text, (size_t)n + 1, "pith-oci%cinit%c%s", 0, 0, id);
+	memset(g->argv[0], 0, room);
+	memcpy(g->argv[0], text, (size_t)n < room ? (size_t)n : room - 1);
+	free(text);
+}
+
 /* The stub's life until start. Never returns. */
 static __attribute__((noreturn)) void stub__main(struct oci_stub_args *a)
 {
@@ -314,6 +361,7 @@ static __attribute__((noreturn)) void stub__main(struct oci_stub_args *a)
 		stub__fail(a->report, "", "cannot set up the console's standard streams");
 	if (stub__netns(a->spec, err, sizeof(err)) < 0)
 		stub__fail(a->report, "", err);
+	stub__rename(a);
 	if ((lsock = stub__listen(a->dirfd, err, sizeof(err))) < 0)
 		stub__fail(a->report, "", err);
 	fds__keep3(a->image_fd, lsock, a->report);

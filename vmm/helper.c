@@ -25,6 +25,7 @@ static struct {
 	_Atomic uint32_t posted;   /* job2 is set */
 	_Atomic uint32_t done;	   /* both jobs have finished */
 	_Atomic uint32_t detached; /* the monitor has its own fd table now */
+	int forget_fd;		   /* closed with 0-2 once detached (+1: 0 means none) */
 } helper;
 
 static void flag__set(_Atomic uint32_t *flag)
@@ -95,6 +96,8 @@ static int helper__main(void *unused)
 	flag__wait(&helper.detached);
 	for (int fd = 0; fd < 3; fd++)
 		rawsys__call3(SYS_close, fd, 0, 0); /* readers of the output must not wait for us */
+	if (helper.forget_fd > 0) /* nor a reader waiting for EOF on the ready fd */
+		rawsys__call3(SYS_close, helper.forget_fd - 1, 0, 0);
 	for (;;)
 		rawsys__call3(SYS_pause, 0, 0, 0);
 }
@@ -131,6 +134,11 @@ void helper__post(void (*job)(void *), void *arg)
 void helper__wait(void)
 {
 	flag__wait(&helper.done);
+}
+
+void helper__forget(int fd)
+{
+	helper.forget_fd = fd >= 0 ? fd + 1 : 0;
 }
 
 void helper__detach(void)

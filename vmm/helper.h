@@ -34,4 +34,11 @@ void helper__wait(void);
  */
 void helper__detach(void);
 
+/*
+ * Have the helper close fd too (in its copy of the fd table) when it closes 0-2 after
+ * helper__detach: the monitor's ready fd, whose reader may wait for EOF. Call it before
+ * helper__detach; a negative fd means none.
+ */
+void helper__forget(int fd);
+
 #endif

@@ -97,7 +97,8 @@ static int vm__map_memory(struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)size);
 		return -1;
 	}
-	size += layout__pt_pool_size(size); /* the monitor's page-table pool, above the guest's RAM */
+	size +=
+	    layout__pt_pool_size(size); /* the monitor's page-table pool, above the guest's RAM */
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
 	if (p == MAP_FAILED) {
@@ -229,7 +230,8 @@ static int vm__setup(struct vm *vm, struct timer *t, char *err, size_t errlen)
 	timer__step(t, "helper");
 	if (vm__build(vm, &slot, t, err, errlen) < 0)
 		return -1;
-	helper__detach(); /* every fd of the VM is open */
+	helper__forget(vm->cfg->ready_fd); /* closed by the monitor once the guest starts */
+	helper__detach();		   /* every fd of the VM is open */
 	if (vm__open_disks(vm, t, err, errlen) < 0)
 		return -1;
 	helper__wait();

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # pith-oci's own command line, without an engine: create/start/state/kill/pause/resume/ps/delete/
 # list/exec against real guests, the errors the engines parse, --log, crash-stale state, memory
-# limits, env and args. An engine's shim is played by a small Perl subreaper that waits for the
-# container's pid.
+# limits (a guest touching all its memory under a 512M memory cgroup), env and args, the console
+# socket, the process's name in ps, start's ready byte and timeout, garbage state, pid reuse, the
+# per-container lock, the stub's fds and --help. An engine's shim is played by a small Perl
+# subreaper that waits for the container's pid.
 #
 # Usage: tests/oci/cli_direct.sh [NAME-REGEX]
 # Environment: PITH (default build/bin/pith), PITH_OCI (default build/bin/pith-oci). Needs root
@@ -22,6 +24,7 @@ require_kvm "pith-oci's tests"
 [ "$(id -u)" = 0 ] || abort "pith-oci's tests need root"
 STATE=$TMP/root # --root
 RF=$TMP/rootfs  # the rootfs every bundle shares
+CGROUP_TOP=pith-oci-test-$$ # linux.cgroupsPath /CGROUP_TOP/toucher (memory-reserve)
 
 cleanup() {
 	local d pid
@@ -32,6 +35,9 @@ cleanup() {
 	done
 	[ -d "$STATE/.runc" ] && /usr/sbin/runc --root "$STATE/.runc" list -q 2>/dev/null | while read -r d; do
 		/usr/sbin/runc --root "$STATE/.runc" delete --force "$d" 2>/dev/null
+	done
+	for d in /sys/fs/cgroup/*/"$CGROUP_TOP"/toucher /sys/fs/cgroup/*/"$CGROUP_TOP"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	rm -rf "$TMP"
 }
@@ -255,7 +261,7 @@ t_stale_state() {
 
 t_memory_env_args() {
 	shim probe probe
-	want_status 0 && want "exit 0" "mem_kib 100352" "arg0=/probe.pith" "arg1=--" "arg2=two words" \
+	want_status 0 && want "exit 0" "mem_kib 98752" "arg0=/probe.pith" "arg1=--" "arg2=two words" \
 		"FOO=bar baz" || return 1
 	oci delete probe || return 1
 	shim ann probe-ann
@@ -285,6 +291,208 @@ t_delegate_runc() {
 	[ -z "$(/usr/sbin/runc --root "$STATE/.runc" list -q)" ] || { WHY="runc still lists it"; return 1; }
 }
 
+# The monitor's reserve under a memory limit: a guest touching all its heap and stack must not
+# get the monitor OOM-killed (it was, with a flat 2 MiB reserve, at 512M and 1G).
+t_memory_reserve() {
+	local left
+	shim mres toucher
+	want_status 0 && want "exit 0" "stack 7936 KiB" || { oci delete --force mres; return 1; }
+	oci delete mres && gone mres || return 1
+	left=$(find /sys/fs/cgroup -maxdepth 3 -path "*/$CGROUP_TOP/toucher")
+	[ -z "$left" ] || { WHY="cgroups left: $left"; return 1; }
+}
+
+# consock SOCKET OUT: a console socket (as the shim's): takes the pty master sent with
+# SCM_RIGHTS, copies what the container writes to OUT (raw bytes) until the pty closes.
+consock() {
+	python3 -c '
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, _, _ = c.recvmsg(1024, socket.CMSG_LEN(fds.itemsize))
+for level, kind, data in anc:
+    fds.frombytes(data[:fds.itemsize])
+out = open(sys.argv[2], "wb")
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out.write(b); out.flush()' "$1" "$2"
+}
+
+# The first bytes through the console are the guest's.
+t_console() {
+	local i
+	consock "$TMP/con.sock" "$TMP/con.raw" &
+	for ((i = 0; i < 100; i++)); do [ -S "$TMP/con.sock" ] && break; sleep 0.05; done
+	oci create --bundle "$TMP/hello-tty" --console-socket "$TMP/con.sock" con ||
+		{ WHY="create with a console failed"; return 1; }
+	oci start con || { WHY="start failed"; return 1; }
+	wait
+	[ "$(head -c 16 "$TMP/con.raw")" = "Hello from Pith!" ] ||
+		{ WHY="the console's first bytes: $(head -c 20 "$TMP/con.raw" | od -c | head -2)"; return 1; }
+	oci delete con && gone con
+}
+
+# ps shows the container's process as "pith-oci --root ROOT init ID", comm "pith:ID".
+t_proc_name() {
+	local pid id=pn-abcdefghijkl
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/pn.pid" "$id" >"$TMP/pn.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/pn.out")"; return 1; }
+	pid=$(cat "$TMP/pn.pid")
+	[ "$(cat "/proc/$pid/comm")" = "pith:pn-abcdefg" ] ||
+		{ WHY="comm is $(cat "/proc/$pid/comm")"; return 1; }
+	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ *$//')" = "pith-oci --root $STATE init $id" ] ||
+		{ WHY="cmdline is $(tr '\0' ' ' <"/proc/$pid/cmdline")"; return 1; }
+	want_state "$id" created || return 1
+	oci start "$id" >>"$TMP/pn.out" 2>&1 && wait_output pn "waiting for SIGTERM" || return 1
+	[ "$(cat "/proc/$pid/comm")" = "pith:pn-abcdefg" ] ||
+		{ WHY="comm while running is $(cat "/proc/$pid/comm")"; return 1; }
+	oci delete --force "$id" && gone "$id" "$pid"
+}
+
+# startsock ID MODE: play start on the stub's socket. MODE eof: read until EOF (5 s at most) and
+# print what came and "eof" or "timeout"; MODE close: connect and hang up at once.
+startsock() {
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+os.unlink(sys.argv[1])
+if sys.argv[2] == "close":
+    sys.exit(0)
+s.settimeout(5)
+got = b""
+try:
+    while True:
+        b = s.recv(64)
+        if not b:
+            print(repr(got), "eof"); break
+        got += b
+except socket.timeout:
+    print(repr(got), "timeout")' "$STATE/$1/start.sock" "$2"
+}
+
+# The monitor's ready byte is followed by EOF while the guest runs (its helper keeps no copy).
+t_ready_eof() {
+	local pid
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/re.pid" re >"$TMP/re.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/re.out")"; return 1; }
+	pid=$(cat "$TMP/re.pid")
+	startsock re eof >"$TMP/re.sock" 2>&1
+	[ "$(cat "$TMP/re.sock")" = "b'R' eof" ] ||
+		{ WHY="start's connection got $(cat "$TMP/re.sock")"; return 1; }
+	wait_output re "waiting for SIGTERM" || return 1
+	oci delete --force re && gone re "$pid"
+}
+
+# A start that hangs up before the guest runs (killed by its engine) does not kill the monitor
+# with SIGPIPE when it says 'R'.
+t_start_gone() {
+	local pid
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/sg.pid" sg >"$TMP/sg.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/sg.out")"; return 1; }
+	pid=$(cat "$TMP/sg.pid")
+	startsock sg close || { WHY="cannot connect to the start socket"; return 1; }
+	wait_output sg "waiting for SIGTERM" || return 1
+	sleep 0.2
+	grep -q '^State:.*[RS]' "/proc/$pid/status" ||
+		{ WHY="the monitor died: $(cat "$TMP/sg.out")"; return 1; }
+	oci delete --force sg && gone sg "$pid"
+}
+
+# start gives up (and kills the process) when the stub never answers.
+t_start_timeout() {
+	local pid
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/sto.pid" sto >"$TMP/sto.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/sto.out")"; return 1; }
+	pid=$(cat "$TMP/sto.pid")
+	kill -STOP "$pid"
+	PITH_OCI_START_TIMEOUT=1 run --timeout 10 "$PITH_OCI" --root "$STATE" start sto
+	want_status 1 && want "container sto: its process did not answer start within 1 s: killed it" ||
+		{ kill -9 "$pid"; return 1; }
+	wait_status sto stopped && oci delete sto && gone sto "$pid"
+}
+
+# A truncated state.json: a clear error; delete --force still removes the folder.
+t_garbage_state() {
+	local pid
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/gs.pid" gs >"$TMP/gs.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/gs.out")"; return 1; }
+	pid=$(cat "$TMP/gs.pid")
+	kill -9 "$pid"
+	head -c 25 "$STATE/gs/state.json" >"$TMP/gs.json" && mv "$TMP/gs.json" "$STATE/gs/state.json"
+	run "$PITH_OCI" --root "$STATE" state gs
+	want_status 1 && want "container gs: its state file is unreadable" "delete --force gs" || return 1
+	run "$PITH_OCI" --root "$STATE" delete gs
+	want_status 1 || return 1
+	run "$PITH_OCI" --root "$STATE" delete --force gs
+	want_status 0 && gone gs "$pid"
+}
+
+# A recorded pid whose start time differs is another process: never signalled.
+t_pid_reuse() {
+	local pid
+	started pu handler && wait_output pu "waiting for SIGTERM" || return 1
+	pid=$(cat "$TMP/pu.pid")
+	cp "$STATE/pu/state.json" "$TMP/pu.state"
+	sed -i 's/"pid_start":\([0-9]*\)/"pid_start":1\1/' "$STATE/pu/state.json"
+	run "$PITH_OCI" --root "$STATE" kill pu KILL
+	want_status 1 && want "container not running" || return 1
+	want_state pu stopped || return 1
+	grep -q '^State:.*[RS]' "/proc/$pid/status" || { WHY="process $pid was signalled"; return 1; }
+	cp "$TMP/pu.state" "$STATE/pu/state.json"
+	oci delete --force pu && gone pu "$pid"
+}
+
+# Commands on one container wait for each other (a lock on its state folder).
+t_lock() {
+	local pid t0 ms
+	started lk handler || return 1
+	pid=$(cat "$TMP/lk.pid")
+	flock "$STATE/lk" sleep 1.5 &
+	sleep 0.3
+	t0=$EPOCHREALTIME
+	run "$PITH_OCI" --root "$STATE" kill lk KILL
+	ms=$(((10#${EPOCHREALTIME//[.,]/} - 10#${t0//[.,]/}) / 1000))
+	wait
+	want_status 0 || return 1
+	[ "$ms" -ge 900 ] || { WHY="kill did not wait for the lock (${ms} ms)"; return 1; }
+	oci delete --force lk &
+	oci delete --force lk &
+	run "$PITH_OCI" --root "$STATE" delete --force lk
+	wait
+	want_status 0 && gone lk "$pid"
+}
+
+# The stub keeps only its stdio, the image and the start socket open.
+t_stub_fds() {
+	local pid n
+	oci create --bundle "$TMP/handler" --pid-file "$TMP/sf.pid" sf >"$TMP/sf.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/sf.out")"; return 1; }
+	pid=$(cat "$TMP/sf.pid")
+	n=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+	[ "$n" = 5 ] || { WHY="the stub holds $n fds: $(ls -l "/proc/$pid/fd" | tr '\n' '|')"; return 1; }
+	oci delete sf && gone sf "$pid"
+}
+
+# --help names every command and global option.
+t_help() {
+	local w
+	run "$PITH_OCI" --help
+	want_status 0 || return 1
+	for w in --root --log --log-format --debug --systemd-cgroup --rootless --criu --version \
+		create --bundle --pid-file --console-socket start run state kill --all delete --force \
+		ps --format pause resume list exec update checkpoint restore events spec features; do
+		grep -qE -- "(^|[ ,|[])$w([] ,|=:]|$)" "$OUT" || { WHY="--help does not mention $w"; return 1; }
+	done
+}
+
 setup() {
 	local g
 	mkdir -p "$RF/bin" "$RF/proc" "$STATE" || return 1
@@ -309,6 +517,35 @@ int main(int argc, char **argv)
 }
 EOF
 	"$PITH" build -o "$RF/probe.pith" "$TMP/probe.c" >/dev/null || return 1
+	cat >"$TMP/toucher.c" <<'EOF'
+/* Touch every page the guest can get: the heap 64 KiB at a time, then argv[1] KiB of stack. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static size_t deep(size_t kib)
+{
+	volatile char frame[60 * 1024];
+
+	memset((char *)frame, 1, sizeof(frame));
+	return kib <= 64 ? frame[0] : frame[1] + deep(kib - 64);
+}
+int main(int argc, char **argv)
+{
+	size_t n = 0, stack = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
+	char *p;
+
+	while ((p = malloc(1 << 16))) {
+		memset(p, 1, 1 << 16);
+		n += 64;
+	}
+	printf("touched %zu KiB of heap\n", n);
+	fflush(stdout);
+	if (stack)
+		printf("stack %zu KiB: %zu\n", stack, deep(stack));
+	return 0;
+}
+EOF
+	"$PITH" build -o "$RF/toucher.pith" "$TMP/toucher.c" >/dev/null || return 1
 	musl-gcc -static -O2 -o "$RF/bin/hello" "$ROOT/examples/hello/hello.c" || return 1
 	bundle hello '["/hello.pith"]'
 	bundle exit3 '["/exit3.pith"]'
@@ -319,6 +556,12 @@ EOF
 	bundle probe-ann '["/bin/x", "a"]' '[]' 0 '{"org.pith.image": "/probe.pith", "org.pith.mem": "12M"}'
 	bundle probe-small '["/probe.pith"]' '[]' 3145728
 	bundle fallback '["/bin/hello"]' '[]' 0 '{"org.pith.fallback": "runc"}'
+	bundle hello-tty '["/hello.pith"]'
+	sed -i 's/"terminal": false/"terminal": true/' "$TMP/hello-tty/config.json"
+	bundle toucher '["/toucher.pith", "7936"]' '[]' 536870912
+	python3 -c 'import json, sys; p = sys.argv[1]; c = json.load(open(p))
+c["linux"]["cgroupsPath"] = sys.argv[2]; json.dump(c, open(p, "w"))' \
+		"$TMP/toucher/config.json" "/$CGROUP_TOP/toucher"
 }
 
 setup || abort "cannot build the guests and bundles in $TMP"
@@ -333,4 +576,15 @@ check stale-state t_stale_state
 check memory-env-args t_memory_env_args
 check list t_list
 check delegate-runc t_delegate_runc
+check memory-reserve t_memory_reserve
+check console t_console
+check proc-name t_proc_name
+check ready-eof t_ready_eof
+check start-peer-gone t_start_gone
+check start-timeout t_start_timeout
+check garbage-state t_garbage_state
+check pid-reuse t_pid_reuse
+check lock t_lock
+check stub-fds t_stub_fds
+check help t_help
 finish

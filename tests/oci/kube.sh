@@ -435,11 +435,11 @@ t_app_runs_in_pith() {
 	body=$(nsenter --net="$TMP/peerns" curl -s -m 10 "http://$POD_IP/" 2>&1)
 	[[ $body == *"Hello from Pith"* ]] ||
 		{ WHY="curl http://$POD_IP/ from the peer: '${body:0:200}'"; return 1; }
-	# A 128 MiB limit: the guest gets 126 MiB, as `pith run --mem 126M` (org.pith.mem says 64M:
+	# A 128 MiB limit: the guest gets 124 MiB, as `pith run --mem 124M` (org.pith.mem says 64M:
 	# the limit wins).
-	got=$(kube_largest_mapping "$pid") want=$(kube_reference_mapping 126M)
+	got=$(kube_largest_mapping "$pid") want=$(kube_reference_mapping 124M)
 	[ "$got" = "$want" ] && [ "$want" != "$(kube_reference_mapping 64M)" ] ||
-		{ WHY="guest memory mapping $got bytes, pith run --mem 126M maps $want"; return 1; }
+		{ WHY="guest memory mapping $got bytes, pith run --mem 124M maps $want"; return 1; }
 	grep -qF "$CG_TOP/besteffort/pod$POD_UID/$APP" "/proc/$pid/cgroup" ||
 		{
 			WHY="the monitor is not in cgroupsPath: $(tr '\n' ' ' <"/proc/$pid/cgroup")"
@@ -653,9 +653,9 @@ t_cri_pith_container() {
 	pid=$(kube_cri_pid "$CRI_WEB") sbpid=$(kube_cri_pid "$CRI_SB")
 	[ "$(readlink "/proc/$pid/ns/net")" = "$(readlink "/proc/$sbpid/ns/net")" ] ||
 		{ WHY="the monitor is not in the sandbox's netns"; return 1; }
-	got=$(kube_largest_mapping "$pid") want=$(kube_reference_mapping 126M)
+	got=$(kube_largest_mapping "$pid") want=$(kube_reference_mapping 124M)
 	[ "$got" = "$want" ] ||
-		{ WHY="guest memory mapping $got bytes, --mem 126M maps $want"; return 1; }
+		{ WHY="guest memory mapping $got bytes, --mem 124M maps $want"; return 1; }
 	# The spec the CRI wrote: the pod's org.pith.* annotation passed, others filtered out.
 	spec=$CRI_DIR/state/io.containerd.runtime.v2.task/k8s.io/$CRI_WEB/config.json
 	grep -qF '"org.pith.mem":"64M"' "$spec" && ! grep -qF 'example.com/not-for-pith' "$spec" ||
