@@ -6,21 +6,23 @@
 #   make bench BENCHES="compare surface"   only those; the other results stay as they are
 #   make bench-report                      docs/benchmarks.md and docs/bench/*.png again
 #
-# Results go to PITH_RESULTS (default build/bench/results). compare, density and surface write
-# their <name>.tsv and <name>.md there themselves; the older benchmarks print tables, which are
-# captured into <name>.md. A benchmark's old results are removed before it runs, so a failed run
-# reads "not run" in the report instead of showing stale figures.
+# Results go to PITH_RESULTS (default build/bench/results). compare, density, surface and
+# containers write their <name>.tsv and <name>.md there themselves; the older benchmarks print
+# tables, which are captured into <name>.md. A benchmark's old results are removed before it
+# runs, so a failed run reads "not run" in the report instead of showing stale figures.
 # Durations here (2 cores): surface ~5 s; boot ~1 min (100 runs); threads ~1 min; net several
 # minutes (3 rounds x 2 sides x a 10 s wrk run and 2 x 500 MB bulk transfers); fs a few minutes
 # (1 GiB written and read natively and in Pith, 100000 random reads, 10000 small files); compare
-# and density: see their usage comments (density goes up to the machine's instance limit).
+# and density: see their usage comments (density goes up to the machine's instance limit);
+# containers (bench/containers.sh: Pith vs runc/crun through ctr, podman, docker) 3-5 minutes.
 
-BENCH_PACKAGES := crun qemu-system-x86 wrk hyperfine gnuplot-nox cpio cloc curl jq xz-utils
-BENCHES ?= compare density surface boot net fs threads
+BENCH_PACKAGES := crun qemu-system-x86 wrk hyperfine gnuplot-nox cpio cloc curl jq xz-utils \
+		  containerd podman docker.io runc
+BENCHES ?= compare density surface boot net fs threads containers
 PITH_RESULTS ?= $(abspath $(B)/bench/results)
 export PITH_RESULTS
 
-BENCH_KNOWN := compare density surface boot net fs threads
+BENCH_KNOWN := compare density surface boot net fs threads containers
 BENCH_UNKNOWN := $(filter-out $(BENCH_KNOWN),$(BENCHES))
 
 # $(1): a command printing a benchmark's tables, $(2): its name. Its stdout becomes
@@ -49,7 +51,7 @@ bench-run:
 	  echo "== bench: $$b" >&2; \
 	  rm -f $(PITH_RESULTS)/$$b.tsv $(PITH_RESULTS)/$$b.md; \
 	  case $$b in \
-	  compare | density | surface) bench/$$b.sh || failed="$$failed $$b" ;; \
+	  compare | density | surface | containers) bench/$$b.sh || failed="$$failed $$b" ;; \
 	  boot) $(call BENCH_CAPTURE,bench/boot.sh,boot) ;; \
 	  net) $(call BENCH_CAPTURE,$(MAKE) --no-print-directory net-tools >&2 && bench/net.sh,net) ;; \
 	  fs) $(call BENCH_CAPTURE,$(MAKE) -s --no-print-directory bench-fs,fs) ;; \
