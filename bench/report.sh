@@ -16,7 +16,7 @@ RESULTS=${PITH_RESULTS:-$ROOT/build/bench/results}
 DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
 PNGDIR=$(dirname "$DOC")/bench
 SUBJECTS=(pith pith-tap native crun linuxvm qemu-floor)
-BENCHES=(compare density surface boot net fs threads)
+BENCHES=(compare density surface containers boot net fs threads)
 HAVE_GNUPLOT=0
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pith-report.XXXXXX")
@@ -144,8 +144,29 @@ surface_rows() {
 	fi
 }
 
+# containers_rows: issue 7's target, per engine: Pith containers at least as fast as runc's.
+containers_rows() {
+	local e m what p r
+	for e in ctr podman docker; do
+		for m in hello.exit_ms httpd.first_response_ms; do
+			what="hello, run to exit"
+			[ "$m" = hello.exit_ms ] || what="httpd, run to first response"
+			p=$(get containers "$m" "$e-pith")
+			r=$(get containers "$m" "$e-runc")
+			if [ -z "$p" ] || [ -z "$r" ]; then
+				row "$e: $what no slower with pith-oci than with runc" "not run" "-" "not run"
+				continue
+			fi
+			row "$e: $what no slower with pith-oci than with runc" \
+				"pith-oci $(fmt "$p") ms; runc $(fmt "$r") ms" \
+				"$(calc 'printf "%.2f", a / b' "$p" "$r")x" \
+				"**$(calc 'print (a <= b) ? "PASS" : "MISS"' "$p" "$r")**"
+		done
+	done
+}
+
 headline() {
-	echo "## Headline: the targets of issue 6"
+	echo "## Headline: the targets of issues 6 and 7"
 	echo
 	row "target" "measured" "ratio" "result"
 	row "---" "---" "---:" "---"
@@ -165,6 +186,7 @@ headline() {
 		httpd.first_response_ms ms linuxvm pith-tap MIN 100
 	density_rows
 	surface_rows
+	containers_rows
 	echo
 	echo "Ratios are computed here from the figures in the sections below (one run of each"
 	echo "benchmark on the machine above). \"not run\": that benchmark's results were missing."
@@ -364,7 +386,7 @@ commands() {
 		make bench-report                    # this file again from the existing results
 		```
 		`make bench` runs, one after the other, with `PITH_RESULTS=build/bench/results`:
-		`bench/compare.sh`, `bench/density.sh`, `bench/surface.sh` (each writes `<name>.tsv` and
+		`bench/compare.sh`, `bench/density.sh`, `bench/surface.sh`, `bench/containers.sh` (each writes `<name>.tsv` and
 		`<name>.md` there), `bench/boot.sh`, `bench/net.sh`, `bench/fs.sh` (through `make bench-fs`)
 		and `bench/threads.sh` (through `make bench-threads`), whose printed tables are captured into
 		`<name>.md`; then `bench/report.sh` turns the results into this file and the charts in
@@ -377,6 +399,7 @@ title_of() {
 	compare) echo "Pith against a process, a container and a Linux VM (bench/compare.sh)" ;;
 	density) echo "Density: many httpd instances at once (bench/density.sh)" ;;
 	surface) echo "Attack surface (bench/surface.sh)" ;;
+	containers) echo "Containers: pith-oci against runc and crun through ctr, podman and docker (bench/containers.sh)" ;;
 	boot) echo "Boot of hello, issue 2 (bench/boot.sh)" ;;
 	net) echo "Network, issue 3 (bench/net.sh)" ;;
 	fs) echo "Storage, issue 4 (bench/fs.sh via make bench-fs)" ;;
@@ -422,7 +445,7 @@ section() {
 		echo
 	done
 	case $b in
-	compare | density | surface) demote <"$md" ;;
+	compare | density | surface | containers) demote <"$md" ;;
 	*) fence_plain <"$md" ;;
 	esac
 	echo
