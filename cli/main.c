@@ -169,8 +169,8 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	std_fds__fill();
-	if (argc > 0 && strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
-			       "pith-oci") == 0)
+	if (argc > 0 &&
+	    strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], "pith-oci") == 0)
 		return oci__main(argc, argv); /* the OCI runtime: cli/oci_main.c */
 	if (!cmd)
 		return cli__usage_error("no command given");

@@ -12,10 +12,10 @@ int oci__main(int argc, char **argv);
 
 /* The global options every command sees. */
 struct oci_globals {
-	const char *root;     /* --root, default OCI_DEFAULT_ROOT */
-	const char *log;      /* --log FILE, or NULL */
-	bool log_json;	      /* --log-format json */
-	int argc;	      /* the whole original command line, for handing it to runc */
+	const char *root; /* --root, default OCI_DEFAULT_ROOT */
+	const char *log;  /* --log FILE, or NULL */
+	bool log_json;	  /* --log-format json */
+	int argc;	  /* the whole original command line, for handing it to runc */
 	char **argv;
 };
 
@@ -24,11 +24,11 @@ struct oci_globals {
 /* Report an error: "pith-oci: MSG" on stderr and a level=error line in --log (text or JSON).
    Returns 1 (the exit status). */
 int oci__error(const struct oci_globals *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* A warning: only in --log (level=warning), or on stderr without --log. */
 void oci__warn(const struct oci_globals *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* --- oci_rootfs.c: the image inside the rootfs --- */
 

@@ -52,8 +52,8 @@ struct oci_spec {
 	struct oci_hooks hooks[OCI_HOOK_KINDS];
 	/* linux */
 	enum oci_netns netns;
-	char *netns_path;   /* OCI_NETNS_PATH */
-	char *cgroups_path; /* linux.cgroupsPath, or NULL */
+	char *netns_path;     /* OCI_NETNS_PATH */
+	char *cgroups_path;   /* linux.cgroupsPath, or NULL */
 	int64_t memory_limit; /* linux.resources.memory.limit in bytes; 0: none (-1 and absent) */
 };
 
