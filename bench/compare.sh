@@ -571,18 +571,8 @@ report() {
 	echo
 	targets_table
 	echo
-	echo "### Notes"
-	echo
-	notes
-	echo
-	echo "### Machine and command"
-	echo
-	machine_facts
-	echo "- command: \`$COMMAND\`"
-	echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 \
-		/proc/loadavg) (other work on this shared machine skews the figures)"
-	echo "- packages: $(dpkg-query -W -f '${Package} ${Version}, ' crun wrk passt musl-tools \
-		qemu-system-x86 2>/dev/null)Linux VM kernel ${LINUXVM_KERNEL_VERSION:--}"
+	report_tail "$COMMAND" "$LOAD_START" "Linux VM kernel ${LINUXVM_KERNEL_VERSION:--}" \
+		crun wrk passt musl-tools qemu-system-x86
 }
 
 main() {

@@ -361,18 +361,7 @@ report() {
 	done
 	targets_table
 	echo
-	echo "### Notes"
-	echo
-	notes
-	echo
-	echo "### Machine and command"
-	echo
-	machine_facts
-	echo "- command: \`$COMMAND\`"
-	echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 \
-		/proc/loadavg) (other work on this shared machine skews the figures)"
-	echo "- packages: $(dpkg-query -W -f '${Package} ${Version}, ' containerd podman conmon \
-		docker.io runc crun 2>/dev/null)"
+	report_tail "$COMMAND" "$LOAD_START" "" containerd podman conmon docker.io runc crun
 }
 
 main() {

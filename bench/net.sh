@@ -231,7 +231,7 @@ main() {
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 	setup
-	"$PITH" build -o "$TMP/tcp_bulk.pith" tests/net/guests/tcp_bulk.c tests/net/guests/sha256.c ||
+	"$PITH" build -o "$TMP/tcp_bulk.pith" -Icli tests/net/guests/tcp_bulk.c cli/sha256.c ||
 		die "pith build of tcp_bulk failed"
 	for ((r = 0; r < ROUNDS; r++)); do
 		order=$KINDS

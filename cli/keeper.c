@@ -17,6 +17,7 @@
 #include <pith/abi.h>
 
 #include "cli.h"
+#include "fds.h"
 
 /* The status pith run reports for a wait status, and the signal that ended it (or 0). */
 static int status__of(int ws, int *sig)
@@ -90,26 +91,6 @@ static int keeper__wait_monitor(pid_t monitor)
 	return p == monitor ? ws : 0;
 }
 
-/* Close every fd from 3 up but those in keep (sorted, ascending; -1 entries ignored). */
-static void fds__close_others(const int *keep, int n)
-{
-	unsigned from = 3;
-
-	for (int i = 0; i < n; i++) {
-		if (keep[i] < (int)from)
-			continue;
-		if ((unsigned)keep[i] > from)
-			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-		from = (unsigned)keep[i] + 1;
-	}
-	syscall(SYS_close_range, from, ~0u, 0);
-}
-
-static int int__cmp(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* The detached keeper's own setup: session, stdio, fds. 0 or -1. */
 static int keeper__detach(struct vmm_config *cfg, const struct instance *inst, int report)
 {
@@ -128,8 +109,7 @@ static int keeper__detach(struct vmm_config *cfg, const struct instance *inst, i
 	keep[0] = report;
 	keep[1] = cfg->net.tap_fd;
 	keep[2] = -1;
-	qsort(keep, 3, sizeof(int), int__cmp);
-	fds__close_others(keep, 3);
+	fds__close_except(keep, 3);
 	return 0;
 }
 

@@ -17,16 +17,6 @@
 /* How often the hook's exit is checked when there is no pidfd to wait on. */
 #define HOOK_POLL_MS 5
 
-/* The hooks' names in config.json, which messages use. */
-static const char *const hooks__names[OCI_HOOK_KINDS] = {
-    [OCI_HOOK_PRESTART] = "prestart",
-    [OCI_HOOK_CREATE_RUNTIME] = "createRuntime",
-    [OCI_HOOK_CREATE_CONTAINER] = "createContainer",
-    [OCI_HOOK_START_CONTAINER] = "startContainer",
-    [OCI_HOOK_POSTSTART] = "poststart",
-    [OCI_HOOK_POSTSTOP] = "poststop",
-};
-
 /* What the child reports through its close-on-exec pipe when it cannot run the hook. */
 struct hook_failure {
 	int in_chdir; /* 1: chdir(bundle) failed, 0: execve failed */
@@ -261,7 +251,7 @@ int oci_hooks__run(const struct oci_spec *spec, enum oci_hook_kind kind, const c
 	for (size_t i = 0; i < hooks->n; i++) {
 		hooks__run_one(&hooks->v[i], bundle, state_json, why, sizeof(why));
 		if (why[0] != '\0') {
-			snprintf(err, errlen, "%s hook %s failed: %s", hooks__names[kind],
+			snprintf(err, errlen, "%s hook %s failed: %s", oci_spec__hook_name(kind),
 				 hooks->v[i].path, why);
 			return -1;
 		}

@@ -25,6 +25,11 @@ static const char *const hook_names[OCI_HOOK_KINDS] = {
     [OCI_HOOK_POSTSTOP] = "poststop",
 };
 
+const char *oci_spec__hook_name(enum oci_hook_kind kind)
+{
+	return kind < OCI_HOOK_KINDS ? hook_names[kind] : "unknown";
+}
+
 /* config-linux.md "Namespaces": the types a runtime should support. */
 static const char *const ns_types[] = {"pid", "network", "mount",  "ipc",
 				       "uts", "user",	 "cgroup", "time"};
@@ -265,14 +270,14 @@ static int spec__hooks(struct spec_ctx *ctx, const struct json *root, struct oci
 	for (int k = 0; hooks && k < OCI_HOOK_KINDS; k++) {
 		struct oci_hooks *hs = &spec->hooks[k];
 
-		if (!(list = json__get(hooks, hook_names[k])))
+		if (!(list = json__get(hooks, oci_spec__hook_name(k))))
 			continue;
 		if (list->type != JSON_ARRAY)
-			return spec__fail(ctx, "hooks.%s must be an array", hook_names[k]);
+			return spec__fail(ctx, "hooks.%s must be an array", oci_spec__hook_name(k));
 		if (list->len && !(hs->v = calloc(list->len, sizeof(*hs->v))))
 			return spec__oom(ctx);
 		for (size_t i = 0; i < list->len; i++) {
-			snprintf(field, sizeof(field), "hooks.%s[%zu]", hook_names[k], i);
+			snprintf(field, sizeof(field), "hooks.%s[%zu]", oci_spec__hook_name(k), i);
 			hs->n = i + 1;
 			if (spec__hook(ctx, list->kids[i], field, &hs->v[i]) < 0)
 				return -1;

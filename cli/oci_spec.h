@@ -71,6 +71,9 @@ int oci_spec__parse(struct oci_spec *spec, const char *text, size_t len, const c
 
 void oci_spec__free(struct oci_spec *spec);
 
+/* The hook kind's name in config.json ("prestart", ..., "poststop"). */
+const char *oci_spec__hook_name(enum oci_hook_kind kind);
+
 /* The value of annotation key, or NULL. */
 const char *oci_spec__annotation(const struct oci_spec *spec, const char *key);
 

@@ -20,6 +20,7 @@
 #include <pith/abi.h>
 
 #include "cli.h"
+#include "fds.h"
 #include "elf.h"
 #include "oci_net.h"
 #include "run_args.h"
@@ -140,26 +141,6 @@ static int stub__listen(int dirfd, char *err, size_t errlen)
 		return -1;
 	}
 	return s;
-}
-
-/* Close every fd from 3 up except a < b < c (any of them may be -1). */
-static void fds__keep3(int a, int b, int c)
-{
-	int keep[3] = {a, b, c}, t;
-	unsigned from = 3;
-
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
-			if (keep[j] < keep[i])
-				t = keep[i], keep[i] = keep[j], keep[j] = t;
-	for (int i = 0; i < 3; i++) {
-		if (keep[i] < (int)from)
-			continue;
-		if ((unsigned)keep[i] > from)
-			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-		from = (unsigned)keep[i] + 1;
-	}
-	syscall(SYS_close_range, from, ~0u, 0);
 }
 
 /* The container's stdio: the pty slave (a new session with it as its controlling terminal),
@@ -364,7 +345,7 @@ static __attribute__((noreturn)) void stub__main(struct oci_stub_args *a)
 	stub__rename(a);
 	if ((lsock = stub__listen(a->dirfd, err, sizeof(err))) < 0)
 		stub__fail(a->report, "", err);
-	fds__keep3(a->image_fd, lsock, a->report);
+	fds__close_except((int[]){a->image_fd, lsock, a->report}, 3);
 	if (write(a->report, "ok", 2) != 2)
 		_exit(PITH_EXIT_ERROR);
 	close(a->report);

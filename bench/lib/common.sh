@@ -84,3 +84,21 @@ machine_facts() {
 			/proc/meminfo); KVM modules: $(cd /sys/module && echo kvm*)"
 	echo "- tree: $(git describe --always --dirty 2>/dev/null || echo unknown)"
 }
+
+# report_tail COMMAND LOAD_START EXTRA PACKAGE...: a report's "Notes" (the caller's `notes`
+# function) and "Machine and command" sections; EXTRA is appended to the packages line.
+report_tail() {
+	local command=$1 load_start=$2 extra=$3
+	shift 3
+	echo "### Notes"
+	echo
+	notes
+	echo
+	echo "### Machine and command"
+	echo
+	machine_facts
+	echo "- command: \`$command\`"
+	echo "- load average (1, 5, 15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 \
+		/proc/loadavg) (other work on this shared machine skews the figures)"
+	echo "- packages: $(dpkg-query -W -f '${Package} ${Version}, ' "$@" 2>/dev/null)$extra"
+}

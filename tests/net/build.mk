@@ -16,10 +16,9 @@ NET_TOOLS := impair inject conns
 NET_NATIVE := $(NET_GUESTS:%=$(NET_B)/native/%) $(NET_TOOLS:%=$(NET_B)/tools/%)
 NET_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -D_GNU_SOURCE
 
-$(NET_B)/native/tcp_bulk: tests/net/guests/tcp_bulk.c tests/net/guests/sha256.c \
-			  tests/net/guests/sha256.h | $(B)/.deps
+$(NET_B)/native/tcp_bulk: tests/net/guests/tcp_bulk.c cli/sha256.c cli/sha256.h | $(B)/.deps
 	@mkdir -p $(@D)
-	$(HOSTCC) $(NET_CFLAGS) -o $@ tests/net/guests/tcp_bulk.c tests/net/guests/sha256.c
+	$(HOSTCC) $(NET_CFLAGS) -Icli -o $@ tests/net/guests/tcp_bulk.c cli/sha256.c
 $(NET_B)/native/%: tests/net/guests/%.c | $(B)/.deps
 	@mkdir -p $(@D)
 	$(HOSTCC) $(NET_CFLAGS) -o $@ $<

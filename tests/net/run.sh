@@ -154,7 +154,7 @@ image() {
 guest_srcs() {
 	case $1 in
 	httpd) echo "$ROOT/examples/httpd/httpd.c" ;;
-	tcp_bulk) echo "$ROOT/tests/net/guests/tcp_bulk.c $ROOT/tests/net/guests/sha256.c" ;;
+	tcp_bulk) echo "-I$ROOT/cli $ROOT/tests/net/guests/tcp_bulk.c $ROOT/cli/sha256.c" ;;
 	*) echo "$ROOT/tests/net/guests/$1.c" ;;
 	esac
 }
