@@ -127,13 +127,18 @@ static int create__mem(const struct oci_spec *spec, uint64_t *mem, char *err, si
 
 	*mem = RUN_ARGS_DEFAULT_MEM;
 	if (spec->memory_limit > 0) {
-		if (l < MONITOR_RESERVE(l) + PITH_MEM_MIN)
-			return snprintf(err, errlen,
-					"memory limit %llu is too small: Pith needs at least %llu "
-					"(a 2 MiB guest + the monitor's 2 MiB + 1/64 of the limit)",
-					(unsigned long long)l,
-					(unsigned long long)oci__min_limit()),
-			       -1;
+		if (l < MONITOR_RESERVE(l) + PITH_MEM_MIN) {
+			char have[32];
+			uint64_t need = oci__min_limit();
+
+			size__format(l, have, sizeof(have));
+			snprintf(err, errlen,
+				 "memory limit %s is too small: Pith needs at least %.2f MiB (%llu "
+				 "bytes: a 2 MiB guest + the monitor's 2 MiB + 1/64 of the limit)",
+				 have, (double)((need * 100 + 1048575) / 1048576) / 100,
+				 (unsigned long long)need);
+			return -1;
+		}
 		*mem = (l - MONITOR_RESERVE(l)) & ~4095ULL;
 		if (*mem > PITH_MEM_MAX)
 			*mem = PITH_MEM_MAX;

@@ -268,7 +268,7 @@ t_memory_env_args() {
 	want_status 0 && want "exit 0" "mem_kib 12288" || return 1
 	oci delete ann || return 1
 	run "$PITH_OCI" --root "$STATE" create --bundle "$TMP/probe-small" small
-	want_status 1 && want "memory limit 3145728 is too small" && gone small
+	want_status 1 && want "memory limit 3M is too small: Pith needs at least 4.07 MiB" && gone small
 }
 
 t_list() {
