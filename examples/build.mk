@@ -2,10 +2,12 @@
 # into build/hello.pith and build/kv.pith with `pith build`,
 # examples/make-demo (an ordinary Makefile, unchanged) into build/make-demo/demo with CC=pith-cc,
 # and examples/httpd twice: build/httpd.pith (the unikernel) and build/httpd-native (the same
-# source as a static Linux program, linked with Debian's musl: the benchmark's baseline).
+# source as a static Linux program, linked with Debian's musl: the benchmark's baseline), and
+# build/site.pith (httpd with examples/httpd/www as its root filesystem: make run's site).
 
 .PHONY: examples
-examples: $(B)/hello.pith $(B)/make-demo/demo $(B)/httpd.pith $(B)/httpd-native $(B)/kv.pith
+examples: $(B)/hello.pith $(B)/make-demo/demo $(B)/httpd.pith $(B)/httpd-native $(B)/kv.pith \
+	  $(B)/site.pith
 
 $(B)/hello.pith: examples/hello/hello.c $(PITH) $(TOOLCHAIN) | all
 	$(PITH) build -o $@ $<
