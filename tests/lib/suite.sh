@@ -220,3 +220,15 @@ want_seccomp_list() {
 	WHY="the allow-list lists $(tr '\n' '|' <<<"$bad")"
 	return 1
 }
+
+# wait_for SECONDS CMD...: until CMD succeeds (polling every 50 ms), or fail.
+wait_for() {
+	local n=$(($1 * 20))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}

@@ -69,6 +69,18 @@ bg_wait() {
 	BG_PID="" STATUS=$rc
 }
 
+# wait_running NAME: the engine (e_status) shows the container running (10 s).
+wait_running() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(e_status "$1" 2>/dev/null)" = running ] && return 0
+		oci_alive "$BG_PID" || break
+		sleep 0.1
+	done
+	WHY="the container never showed as running: $(head -c 300 "$TMP/$1.log" | tr '\n' '|')"
+	return 1
+}
+
 # bg_abort NAME: a step failed: SIGKILL the container, wait for the engine; returns 1.
 bg_abort() {
 	local why=$WHY

@@ -92,17 +92,6 @@ e_cmdline() {
 		--bundle "$1" --pid-file "$1/init.pid" "$2"
 }
 
-wait_running() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(e_status "$1" 2>/dev/null)" = running ] && return 0
-		oci_alive "$BG_PID" || break
-		sleep 0.1
-	done
-	WHY="the container never showed as running: $(head -c 300 "$TMP/$1.log" | tr '\n' '|')"
-	return 1
-}
-
 # httpd on a user-defined bridge (inside dockerd's namespace) answers curl at its address and
 # through -p; after its stop, dockerd's namespace holds no pith tap.
 t_httpd() {

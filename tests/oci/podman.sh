@@ -91,18 +91,6 @@ t_httpd() {
 	bg_wait && bg_want_status 143 "$n" # httpd has no SIGTERM handler: 128 + 15
 }
 
-# wait_running NAME: the engine shows the container running (10 s).
-wait_running() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(e_status "$1" 2>/dev/null)" = running ] && return 0
-		oci_alive "$BG_PID" || break
-		sleep 0.1
-	done
-	WHY="the container never showed as running: $(head -c 300 "$TMP/$1.log" | tr '\n' '|')"
-	return 1
-}
-
 t_httpd_clean() { no_leftovers "${HTTPD_CID:-}" "${NS_C:-}"; }
 
 engine_tests() {

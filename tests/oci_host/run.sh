@@ -124,18 +124,6 @@ want_c_clean() {
 	return 1
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds (every 50 ms), or fail.
-wait_for() {
-	local n=$(($1 * 20))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-
 # The cgroup folder of hierarchy "memory" (v1), else the v2 mount.
 memory_mount() {
 	local m

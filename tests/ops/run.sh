@@ -101,18 +101,6 @@ json_num() {
 	sed -n "s/^  \"$1\": \([0-9-]*\),*$/\1/p" "$OUT"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds (polling every 50 ms), or fail.
-wait_for() {
-	local n=$(($1 * 20))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	return 1
-}
-
 state_is() { [ "$(ps_state "$1")" = "$2" ]; }
 some_running() { [ -n "$("$PITH" ps -q)" ]; }
 none_at_all() { [ -z "$("$PITH" ps -a -q)" ]; }
