@@ -45,10 +45,10 @@ UNIT_SRCS_test_oci_spec := cli/oci_spec.c cli/json.c
 
 # pith-oci's edges (issue 7): the image inside the rootfs, hooks, the console socket, runc.
 UNIT_TESTS += test_oci_rootfs test_oci_hooks test_oci_console test_oci_runc
-UNIT_SRCS_test_oci_rootfs := cli/oci_rootfs.c
-UNIT_SRCS_test_oci_hooks := cli/oci_hooks.c cli/oci_spec.c cli/json.c
-UNIT_SRCS_test_oci_console := cli/oci_console.c
-UNIT_SRCS_test_oci_runc := cli/oci_runc.c
+UNIT_SRCS_test_oci_rootfs := cli/oci_rootfs.c tests/lib/tmpdir.c
+UNIT_SRCS_test_oci_hooks := cli/oci_hooks.c cli/oci_spec.c cli/json.c tests/lib/tmpdir.c
+UNIT_SRCS_test_oci_console := cli/oci_console.c tests/lib/tmpdir.c
+UNIT_SRCS_test_oci_runc := cli/oci_runc.c tests/lib/tmpdir.c
 
 # pith pack (issue 7): SHA-256 and the tar writer.
 UNIT_TESTS += test_sha256 test_tar_write

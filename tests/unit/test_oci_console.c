@@ -14,6 +14,7 @@
 
 #include "oci.h"
 #include "test.h"
+#include "tmpdir.h"
 
 static char top[64];
 
@@ -176,18 +177,10 @@ static void test_errors(void)
 
 int main(void)
 {
-	char cmd[128];
-
-	snprintf(top, sizeof(top), "/tmp/pho6-console-XXXXXX");
-	if (!mkdtemp(top)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	tmpdir__make(top, sizeof(top), "pith-test-console");
 	test_short_path();
 	test_long_path();
 	test_errors();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
+	tmpdir__remove(top);
 	return test__done();
 }

@@ -11,31 +11,19 @@
 
 #include "oci.h"
 #include "test.h"
+#include "tmpdir.h"
 
 static char top[64];	 /* the temporary folder: the bundle and the hooks' records */
 static char bundle[128]; /* top/bundle */
 
 static void setup(void)
 {
-	snprintf(top, sizeof(top), "/tmp/pho6-hooks-XXXXXX");
-	if (!mkdtemp(top)) {
-		perror("mkdtemp");
-		exit(2);
-	}
+	tmpdir__make(top, sizeof(top), "pith-test-hooks");
 	snprintf(bundle, sizeof(bundle), "%s/bundle", top);
 	if (mkdir(bundle, 0755) < 0) {
 		perror(bundle);
 		exit(2);
 	}
-}
-
-static void cleanup(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
 }
 
 /* The contents of top/name ("" if absent), in a static buffer. */
@@ -279,6 +267,6 @@ int main(void)
 	test_order();
 	test_big_state();
 	test_output();
-	cleanup();
+	tmpdir__remove(top);
 	return test__done();
 }

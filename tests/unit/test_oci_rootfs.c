@@ -11,6 +11,7 @@
 
 #include "oci.h"
 #include "test.h"
+#include "tmpdir.h"
 
 static char top[64];	     /* the temporary folder */
 static char root[128];	     /* top/rootfs: the container's rootfs */
@@ -56,11 +57,7 @@ static void setup(void)
 {
 	FILE *f;
 
-	snprintf(top, sizeof(top), "/tmp/pho6-rootfs-XXXXXX");
-	if (!mkdtemp(top)) {
-		perror("mkdtemp");
-		exit(2);
-	}
+	tmpdir__make(top, sizeof(top), "pith-test-rootfs");
 	snprintf(root, sizeof(root), "%s/rootfs", top);
 	snprintf(secret, sizeof(secret), "%s/secret", top);
 	snprintf(secret_dir, sizeof(secret_dir), "%s/hostdir", top);
@@ -69,15 +66,6 @@ static void setup(void)
 		perror("setup");
 		exit(2);
 	}
-}
-
-static void cleanup(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
 }
 
 /* Opens path and checks the file's contents are want; the fd's flags too. */
@@ -313,6 +301,6 @@ int main(void)
 	test_long_names();
 	test_bad_rootfs();
 	test_escape();
-	cleanup();
+	tmpdir__remove(top);
 	return test__done();
 }

@@ -10,6 +10,7 @@
 
 #include "oci.h"
 #include "test.h"
+#include "tmpdir.h"
 
 static char top[64];
 static char last_error[512];
@@ -161,20 +162,12 @@ static void test_exec(void)
 
 int main(void)
 {
-	char cmd[128];
-
-	snprintf(top, sizeof(top), "/tmp/pho6-runc-XXXXXX");
-	if (!mkdtemp(top)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	tmpdir__make(top, sizeof(top), "pith-test-runc");
 	test_path();
 	test_version();
 	test_root();
 	test_flags();
 	test_exec();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
+	tmpdir__remove(top);
 	return test__done();
 }
