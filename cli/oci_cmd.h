@@ -30,6 +30,12 @@ int oci__usage(const struct oci_globals *g, const char *fmt, ...)
  */
 int oci__find(const struct oci_globals *g, const char *id, struct oci_state *st, bool quiet);
 
+/* Run the hooks of one kind from the state folder's copy of config.json, with the state (status
+   as given) on their stdin; failures are warnings (poststart, poststop: the runtime-spec says
+   they only warn). */
+void oci__saved_hooks(const struct oci_globals *g, const struct oci_state *st,
+		      enum oci_hook_kind kind, const char *status);
+
 /*
  * Serialise the commands that change container id (start, kill, delete, pause, resume): an
  * exclusive flock(2) on its state folder, released when the fd is closed (or the process ends).

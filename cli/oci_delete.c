@@ -27,26 +27,6 @@ static int delete__kill(const struct oci_state *st)
 	return -1;
 }
 
-/* poststop hooks from the state folder's copy of config.json (errors: warnings). */
-static void delete__poststop(const struct oci_globals *g, const struct oci_state *st)
-{
-	char dir[PATH_MAX], err[1024], *state;
-	struct oci_spec spec;
-
-	oci_state__path(dir, sizeof(dir), g->root, st->id, NULL);
-	if (oci_spec__load(&spec, dir, err, sizeof(err)) < 0) {
-		oci__warn(g, "poststop hooks: %s", err);
-		return;
-	}
-	state = oci_state__json(st, "stopped");
-	if (spec.hooks[OCI_HOOK_POSTSTOP].n &&
-	    oci_hooks__run(&spec, OCI_HOOK_POSTSTOP, st->bundle, state ? state : "{}", err,
-			   sizeof(err)) < 0)
-		oci__warn(g, "%s", err);
-	free(state);
-	oci_spec__free(&spec);
-}
-
 /* A stopped container's leftovers: the redirect on its interface, cgroups, hooks, state. */
 static int delete__cleanup(const struct oci_globals *g, const struct oci_state *st)
 {
@@ -57,7 +37,7 @@ static int delete__cleanup(const struct oci_globals *g, const struct oci_state *
 		oci__warn(g, "%s", err);
 	if (st->cgroups[0] && oci_cgroup__remove(st->cgroups) < 0)
 		oci__warn(g, "cannot remove the cgroups of container %s", st->id);
-	delete__poststop(g, st);
+	oci__saved_hooks(g, st, OCI_HOOK_POSTSTOP, "stopped");
 	if (oci_state__remove(g->root, st->id, err, sizeof(err)) < 0)
 		return oci__error(g, "%s", err);
 	return 0;

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -175,6 +177,25 @@ int oci__find(const struct oci_globals *g, const char *id, struct oci_state *st,
 		    "%s` removes it",
 		    id, err, id);
 	return rc;
+}
+
+void oci__saved_hooks(const struct oci_globals *g, const struct oci_state *st,
+		      enum oci_hook_kind kind, const char *status)
+{
+	char dir[PATH_MAX], err[1024], *state;
+	struct oci_spec spec;
+
+	oci_state__path(dir, sizeof(dir), g->root, st->id, NULL);
+	if (oci_spec__load(&spec, dir, err, sizeof(err)) < 0) {
+		oci__warn(g, "%s hooks: %s", oci_spec__hook_name(kind), err);
+		return;
+	}
+	state = oci_state__json(st, status);
+	if (spec.hooks[kind].n &&
+	    oci_hooks__run(&spec, kind, st->bundle, state ? state : "{}", err, sizeof(err)) < 0)
+		oci__warn(g, "%s", err);
+	free(state);
+	oci_spec__free(&spec);
 }
 
 int oci__lock(const struct oci_globals *g, const char *id)

@@ -79,26 +79,14 @@ static int start__timeout(void)
 /* Record running (and the wired interface) and run the poststart hooks (failures: warnings). */
 static void start__record(const struct oci_globals *g, struct oci_state *st, const char *ifname)
 {
-	char err[1024], dir[PATH_MAX], *old = st->ifname, *state;
-	struct oci_spec spec;
+	char err[1024], *old = st->ifname;
 
 	snprintf(st->status, sizeof(st->status), "running");
 	st->ifname = (char *)ifname;
 	if (oci_state__save(g->root, st, err, sizeof(err)) < 0)
 		oci__warn(g, "%s", err);
 	st->ifname = old;
-	oci_state__path(dir, sizeof(dir), g->root, st->id, NULL);
-	if (oci_spec__load(&spec, dir, err, sizeof(err)) < 0) {
-		oci__warn(g, "poststart hooks: %s", err);
-		return;
-	}
-	state = oci_state__json(st, "running");
-	if (spec.hooks[OCI_HOOK_POSTSTART].n &&
-	    oci_hooks__run(&spec, OCI_HOOK_POSTSTART, st->bundle, state ? state : "{}", err,
-			   sizeof(err)) < 0)
-		oci__warn(g, "%s", err);
-	free(state);
-	oci_spec__free(&spec);
+	oci__saved_hooks(g, st, OCI_HOOK_POSTSTART, "running");
 }
 
 /* Wake the stub and wait for the monitor's 'R'. 0, or 1 (error printed). */

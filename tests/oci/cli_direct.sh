@@ -493,6 +493,28 @@ t_help() {
 	done
 }
 
+# Every hook kind runs at its step, in the runtime-spec's order, with the state on its stdin
+# (config.md "POSIX-platform Hooks"); a failing prestart hook fails create and leaves nothing.
+t_hooks() {
+	local pid
+	: >"$TMP/hooks.log"
+	oci create --bundle "$TMP/hooks" --pid-file "$TMP/hk.pid" hk >"$TMP/hk.out" 2>&1 ||
+		{ WHY="create: $(cat "$TMP/hk.out")"; return 1; }
+	pid=$(cat "$TMP/hk.pid")
+	run cat "$TMP/hooks.log"
+	want_stdout "prestart hk created" "createRuntime hk created" "createContainer hk created" ||
+		return 1
+	oci start hk >>"$TMP/hk.out" 2>&1 && wait_status hk stopped ||
+		{ WHY="start: $(cat "$TMP/hk.out")"; return 1; }
+	oci delete hk || { WHY="delete failed"; return 1; }
+	run cat "$TMP/hooks.log"
+	want_stdout "prestart hk created" "createRuntime hk created" "createContainer hk created" \
+		"startContainer hk created" "poststart hk running" "poststop hk stopped" &&
+		gone hk "$pid" || return 1
+	run "$PITH_OCI" --root "$STATE" create --bundle "$TMP/hooks-fail" hkf
+	want_status 1 && want "prestart hook /bin/sh failed: exit status 7" && gone hkf
+}
+
 setup() {
 	local g
 	mkdir -p "$RF/bin" "$RF/proc" "$STATE" || return 1
@@ -558,6 +580,28 @@ EOF
 	bundle fallback '["/bin/hello"]' '[]' 0 '{"org.pith.fallback": "runc"}'
 	bundle hello-tty '["/hello.pith"]'
 	sed -i 's/"terminal": false/"terminal": true/' "$TMP/hello-tty/config.json"
+	cat >"$TMP/hook.sh" <<'EOF'
+# A hook: records its kind, the container's id and status from the state on stdin.
+state=$(cat)
+id=${state#*\"id\":\"}
+status=${state#*\"status\":\"}
+echo "$1 ${id%%\"*} ${status%%\"*}" >>"${0%/*}/hooks.log"
+exit "${2:-0}"
+EOF
+	bundle hooks '["/hello.pith"]'
+	bundle hooks-fail '["/hello.pith"]'
+	python3 - "$TMP" <<'PY2'
+import json, sys
+tmp = sys.argv[1]
+def hook(kind, status=0):
+    return [{"path": "/bin/sh", "args": ["sh", tmp + "/hook.sh", kind, str(status)]}]
+kinds = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
+for name, hooks in (("hooks", {k: hook(k) for k in kinds}), ("hooks-fail", {"prestart": hook("prestart", 7)})):
+    p = tmp + "/" + name + "/config.json"
+    c = json.load(open(p))
+    c["hooks"] = hooks
+    json.dump(c, open(p, "w"))
+PY2
 	bundle toucher '["/toucher.pith", "7936"]' '[]' 536870912
 	python3 -c 'import json, sys; p = sys.argv[1]; c = json.load(open(p))
 c["linux"]["cgroupsPath"] = sys.argv[2]; json.dump(c, open(p, "w"))' \
@@ -587,4 +631,5 @@ check pid-reuse t_pid_reuse
 check lock t_lock
 check stub-fds t_stub_fds
 check help t_help
+check hooks t_hooks
 finish
